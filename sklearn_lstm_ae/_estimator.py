@@ -1,0 +1,643 @@
+"""The scikit-learn estimator: parameters, validation, fit/transform/score."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from . import _sequences
+from ._backend import keras_modules
+
+_OPTIMIZERS = {
+    "adadelta", "adafactor", "adagrad", "adam", "adamax", "adamw", "ftrl",
+    "lamb", "lion", "nadam", "rmsprop", "sgd",
+}  # fmt: skip
+_MAX_SEED = 2**31 - 1
+_VALIDATION_BATCH = 1024
+
+
+class LSTMAutoencoderTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Embed sequences as fixed-size vectors with a recurrent autoencoder.
+
+    A many-to-one recurrent encoder reads each sequence (its real steps only)
+    and its final state is the code, ``n_components`` wide. A one-to-many
+    decoder repeats the code once per step and runs the mirrored recurrent
+    stack over it to rebuild the sequence, and predicts per step whether the
+    step exists, so the code also carries the sequence's length. ``fit``
+    trains the autoencoder; ``transform`` returns the codes.
+
+    Input is a batch of sequences in any of these forms, all read as the same
+    data: a 3-D array ``(n_samples, n_timesteps, n_channels)``; a list of 2-D
+    arrays ``(length_i, n_channels)`` whose lengths may differ (0 included); a
+    3-D array padded at the end with all-NaN steps; a 3-D array padded at the
+    end with ``mask_value`` steps; or a 2-D array or DataFrame whose rows are
+    sequences (see ``n_timesteps``).
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        Width of the code (the output of ``transform``).
+    hidden_layer_sizes : tuple of int, default=()
+        Widths of extra recurrent layers before the code layer; the decoder
+        mirrors them.
+    cell : {"lstm", "gru"}, default="lstm"
+        Recurrent cell type.
+    bidirectional : bool, default=False
+        Read sequences in both directions. Each direction gets half of each
+        layer's width, so the code stays ``n_components`` wide.
+    dropout : float, default=0.0
+        Dropout on the inputs of every recurrent layer, in [0, 1).
+    recurrent_dropout : float, default=0.0
+        Dropout on the recurrent state of every recurrent layer, in [0, 1).
+    n_timesteps : int, default=None
+        For 2-D input only: read each row as ``(n_timesteps, n_features //
+        n_timesteps)``. ``None`` reads each row as a univariate sequence.
+    mask_value : float, default=None
+        A trailing step whose every channel equals this value is padding
+        (Keras ``pad_sequences(padding="post")`` pads with 0.0). The same
+        value inside a sequence is data. Decoded padding is filled with it.
+    loss : {"auto", "mse", "mae", "binary_crossentropy"}, default="auto"
+        Reconstruction loss over real steps. ``"auto"`` uses binary
+        cross-entropy (with sigmoid outputs) when the data is all 0 and 1,
+        mean squared error otherwise.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        A Keras optimizer name, or an instance; an instance is copied from its
+        config (never mutated) and keeps its own learning rate.
+    learning_rate_init : float, default=1e-3
+        Learning rate of an optimizer given by name.
+    batch_size : int, default=32
+        Sequences per gradient step.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the training sequences every epoch (seeded by
+        ``random_state``).
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss (validation loss with
+        ``early_stopping``, else training loss) that resets the patience.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the sequences, stop when the
+        validation loss stops improving, and restore the best weights.
+    validation_fraction : float, default=0.1
+        Fraction held out for ``early_stopping``, in (0, 1).
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before stopping.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks. Each fit uses deep copies, so no state carries
+        from one fit into the next.
+    warm_start : bool, default=False
+        Continue from the previous weights when ``fit`` is called again.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, dropout, shuffling and validation split. An
+        int gives bit-identical results run to run and leaves the global
+        random state (NumPy, ``random``, Keras) untouched.
+    verbose : int, default=0
+        0 prints nothing; 1 shows a progress bar per epoch with the losses; 2
+        prints one line per epoch.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns for 2-D input, number of channels for sequences.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when fitted on a DataFrame with string column names.
+    n_timesteps_ : int
+        Length of the longest training sequence.
+    n_channels_ : int
+        Number of channels per step.
+    model_ : keras.Model
+        The autoencoder: ``[values, mask] -> (batch, steps, n_channels_ + 1)``,
+        the reconstruction followed by the logit that each step exists.
+    encoder_ : keras.Model
+        ``[values, mask] -> code``; shares weights with ``model_``.
+    decoder_ : keras.Model
+        ``code -> (batch, n_timesteps_, n_channels_ + 1)``; shares weights
+        with ``model_``.
+    history_ : dict of str to list of float
+        Per-epoch ``loss``, ``val_loss`` when validating, and
+        ``learning_rate`` when it changed during training.
+    loss_curve_ : list of float
+        The training loss per epoch (``history_["loss"]``).
+    n_iter_ : int
+        Number of epochs run in total.
+    loss_ : str
+        The reconstruction loss used: ``"mse"``, ``"mae"`` or
+        ``"binary_crossentropy"``.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear embedding of fixed-length vectors.
+    sklearn.neural_network.MLPRegressor : The stopping rules used here.
+
+    Notes
+    -----
+    TensorFlow (or the backend set by ``KERAS_BACKEND``) is imported on the
+    first ``fit``. Built models are reused across fits in the same process: a
+    model whose estimator was refitted or garbage-collected is re-initialised
+    and lent to the next fit of the same architecture. Keep the estimator, not
+    just ``model_``, while you use the Keras models.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lstm_ae import LSTMAutoencoderTransformer
+    >>> X = np.random.RandomState(0).normal(size=(20, 6, 2))
+    >>> est = LSTMAutoencoderTransformer(n_components=4, max_iter=2, random_state=0)
+    >>> est.fit_transform(X).shape
+    (20, 4)
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "cell": [StrOptions({"lstm", "gru"})],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+        "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
+        "mask_value": [Interval(Real, None, None, closed="neither"), None],
+        "loss": [StrOptions({"auto", "mse", "mae", "binary_crossentropy"})],
+        "optimizer": [StrOptions(_OPTIMIZERS), HasMethods(["get_config"])],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        hidden_layer_sizes=(),
+        cell="lstm",
+        bidirectional=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        n_timesteps=None,
+        mask_value=None,
+        loss="auto",
+        optimizer="adam",
+        learning_rate_init=1e-3,
+        batch_size=32,
+        max_iter=200,
+        shuffle=True,
+        tol=1e-4,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        callbacks=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.cell = cell
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.n_timesteps = n_timesteps
+        self.mask_value = mask_value
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ input
+    def _read(self, X, *, reset):
+        """Any accepted input form -> ``Padded``; records input facts on reset."""
+        fitted_on_table = not reset and self._fitted_on_table
+        if _sequences.is_table(X) and (reset or fitted_on_table):
+            rows = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
+            X = _sequences.rows_to_sequences(rows, self.n_timesteps)
+            table = True
+        elif _sequences.is_table(X):
+            # A model fitted on sequences reads a table's rows as sequences.
+            rows = check_array(X, dtype=[np.float32, np.float64])
+            X = _sequences.rows_to_sequences(rows, self.n_timesteps)
+            table = False
+        else:
+            table = False
+        padded = _sequences.to_padded(X, mask_value=self.mask_value)
+        n_channels = padded.values.shape[2]
+        if reset:
+            self._fitted_on_table = table
+            if not table:
+                self.n_features_in_ = n_channels
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+        elif n_channels != self.n_channels_:
+            raise ValueError(
+                f"X has {n_channels} channels per step, but "
+                f"{type(self).__name__} was fitted on {self.n_channels_}; "
+                "sequences must keep the channel count seen in fit."
+            )
+        return padded
+
+    def _loss_kind(self, padded):
+        real = padded.values[padded.mask]
+        if self.loss == "auto":
+            binary = real.size and np.isin(real, (0.0, 1.0)).all()
+            return "binary_crossentropy" if binary else "mse"
+        if self.loss == "binary_crossentropy" and real.size:
+            if real.min() < 0 or real.max() > 1:
+                raise ValueError(
+                    "loss='binary_crossentropy' needs values in [0, 1]; X has "
+                    f"values in [{real.min():g}, {real.max():g}]. Use loss='mse' "
+                    "or 'mae', or scale the data."
+                )
+        return self.loss
+
+    def _check_hidden_layer_sizes(self):
+        sizes = np.ravel(np.asarray(self.hidden_layer_sizes, dtype=object))
+        if not all(isinstance(s, Integral) and s >= 1 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a sequence of positive integers; got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _optimizer_config(self):
+        if isinstance(self.optimizer, str):
+            return {
+                "class_name": self.optimizer,
+                "config": {"learning_rate": float(self.learning_rate_init)},
+            }
+        return {
+            "class_name": type(self.optimizer).__name__,
+            "module": type(self.optimizer).__module__,
+            "config": self.optimizer.get_config(),
+        }
+
+    # -------------------------------------------------------------- training
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder on sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list of \
+array-like of shape (length_i, n_channels), or array-like of shape \
+(n_samples, n_features)
+            Training sequences, in any accepted form.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            The fitted estimator.
+        """
+        warm = self.warm_start and hasattr(self, "model_")
+        return self._train(X, epochs=self.max_iter, warm=warm, stopping=True)
+
+    def partial_fit(self, X, y=None):
+        """Train for one more epoch on ``X``, initialising on the first call.
+
+        ``early_stopping``, ``tol`` and ``n_iter_no_change`` do not apply: each
+        call runs exactly one epoch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list of \
+array-like of shape (length_i, n_channels), or array-like of shape \
+(n_samples, n_features)
+            Training sequences, in any accepted form.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            The updated estimator.
+        """
+        warm = hasattr(self, "model_")
+        if not warm:
+            self._validate_params()
+        return self._train(X, epochs=1, warm=warm, stopping=False)
+
+    def _train(self, X, *, epochs, warm, stopping):
+        network, training = keras_modules()
+        padded = self._read(X, reset=not warm)
+        if warm:
+            entry, lease, loss = self._entry, self._lease, self.loss_
+            self._loss_kind(padded)  # still refuse out-of-range data for BCE
+        else:
+            loss = self._loss_kind(padded)
+            arch = network.Architecture(
+                n_channels=padded.values.shape[2],
+                n_components=self.n_components,
+                hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                cell=self.cell,
+                bidirectional=bool(self.bidirectional),
+                dropout=float(self.dropout),
+                recurrent_dropout=float(self.recurrent_dropout),
+                output_activation=_output_activation(loss),
+            )
+            old_lease = getattr(self, "_lease", None)
+            if old_lease is not None:
+                old_lease()  # hand the previous model back before taking one
+            build_seed = self._seeds()[0]
+            entry, lease = training.lend_entry(
+                self, arch, loss, self._optimizer_config(),
+                self._learning_rate(), build_seed,
+            )  # fmt: skip
+        epochs_before = self.n_iter_ if warm else 0
+        run_seed = self._run_seed(epochs_before)
+        train, val = self._split(padded, stopping, run_seed)
+        batches = training.Batches(
+            train.values, train.lengths, self.batch_size,
+            shuffle=self.shuffle, seed=run_seed,
+        )  # fmt: skip
+        val_batches = None
+        if val is not None:
+            val_batches = training.Batches(val.values, val.lengths, _VALIDATION_BATCH)
+
+        log, guard = training.EpochLog(), training.GuardFinite()
+        callbacks = [log, guard]
+        if stopping:
+            callbacks.append(
+                training.StopOnPlateau(
+                    "val_loss" if val is not None else "loss",
+                    self.tol, self.n_iter_no_change, restore_best=val is not None,
+                )
+            )  # fmt: skip
+        callbacks += training.copy_callbacks(self.callbacks)
+        snapshot = _snapshot(entry) if warm else None
+        try:
+            entry.model.fit(
+                batches, validation_data=val_batches, epochs=epochs,
+                callbacks=callbacks, verbose=min(int(self.verbose), 2),
+                shuffle=False,  # Batches shuffles with its own seeded generator
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            warnings.warn(
+                f"Training interrupted after {len(log.history.get('loss', []))} "
+                "complete epoch(s); the estimator keeps the weights learned so far.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if guard.diverged:
+            self._diverged(entry, lease, snapshot)
+
+        self._entry, self._lease, self.loss_ = entry, lease, loss
+        n_steps = max(padded.values.shape[1], getattr(self, "n_timesteps_", 0))
+        variable = bool(np.any(padded.lengths != n_steps))
+        if warm:
+            variable = variable or self._variable_length
+        self._variable_length = variable
+        self.n_timesteps_ = n_steps
+        self.n_channels_ = padded.values.shape[2]
+        self._n_features_out = self.n_components
+        self.model_, self.encoder_ = entry.model, entry.encoder
+        self.decoder_ = entry.decoder(n_steps)
+        self._record_history(log.history, warm)
+        return self
+
+    def _learning_rate(self):
+        if isinstance(self.optimizer, str):
+            return float(self.learning_rate_init)
+        rate = self.optimizer.get_config().get("learning_rate")
+        return float(rate) if isinstance(rate, Real) else None
+
+    def _seeds(self):
+        """``(initial weights seed, training seed)`` from ``random_state``."""
+        return check_random_state(self.random_state).randint(_MAX_SEED, size=2)
+
+    def _run_seed(self, epochs_before):
+        """Seed for a call's shuffling and split; warm calls move it on."""
+        return (int(self._seeds()[1]) + epochs_before) % _MAX_SEED
+
+    def _split(self, padded, stopping, seed):
+        if not (stopping and self.early_stopping):
+            return padded, None
+        n = len(padded.lengths)
+        n_val = max(1, int(round(self.validation_fraction * n)))
+        if n - n_val < 1:
+            raise ValueError(
+                f"early_stopping=True needs at least 2 sequences to hold out "
+                f"validation_fraction={self.validation_fraction}; X has {n}."
+            )
+        order = np.random.RandomState(seed).permutation(n)
+        val, train = order[:n_val], order[n_val:]
+        return (
+            _sequences.Padded(padded.values[train], padded.lengths[train]),
+            _sequences.Padded(padded.values[val], padded.lengths[val]),
+        )
+
+    def _diverged(self, entry, lease, snapshot):
+        if snapshot is None:
+            lease()
+            for name in ("_entry", "_lease"):
+                self.__dict__.pop(name, None)
+        else:
+            _restore(entry, snapshot)
+        raise FloatingPointError(
+            "Training diverged: the loss became NaN or infinite. Likely causes: "
+            f"learning_rate_init={self.learning_rate_init} is too high for this "
+            "data, or the data is unscaled (values far outside [-1, 1]); lower "
+            "the learning rate or standardise the channels. "
+            + ("The weights from before this fit were restored." if snapshot else "")
+        )
+
+    def _record_history(self, epochs, warm):
+        rates = epochs.pop("learning_rate", [])
+        history = dict(self.history_) if warm else {}
+        for key, values in epochs.items():
+            history[key] = history.get(key, []) + values
+        all_rates = (self._learning_rates if warm else []) + rates
+        self._learning_rates = all_rates
+        if len(set(all_rates)) > 1:
+            history["learning_rate"] = list(all_rates)
+        self.history_ = history
+        self.loss_curve_ = list(history.get("loss", []))
+        self.n_iter_ = len(self.loss_curve_)
+
+    # ------------------------------------------------------------- inference
+    def transform(self, X):
+        """Embed sequences as codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list of \
+array-like of shape (length_i, n_channels), or array-like of shape \
+(n_samples, n_features)
+            Sequences, in any accepted form; lengths may differ from those
+            seen in fit.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components), dtype float32
+            One vector per sequence.
+        """
+        check_is_fitted(self)
+        padded = self._read(X, reset=False)
+        _, training = keras_modules()
+        return training.predict(self.encoder_, [padded.values, padded.mask])
+
+    def inverse_transform(self, X):
+        """Decode codes back into sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by ``transform``.
+
+        Returns
+        -------
+        sequences : ndarray
+            ``(n_samples, n_features_in_)`` for a model fitted on 2-D rows,
+            else ``(n_samples, n_timesteps_, n_channels_)``. For variable-length
+            fits the steps after each decoded sequence's end are padding:
+            ``mask_value`` where set, else NaN.
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype=np.float32, input_name="X")
+        if codes.shape[1] != self.n_components:
+            raise ValueError(
+                f"X has {codes.shape[1]} columns, but codes of this "
+                f"{type(self).__name__} have n_components={self.n_components}."
+            )
+        _, training = keras_modules()
+        decoded = training.predict(self.decoder_, [codes])
+        values, exists = decoded[..., :-1], decoded[..., -1] > 0
+        n_steps = values.shape[1]
+        if self._variable_length:
+            lengths = np.where(exists.all(axis=1), n_steps, np.argmin(exists, axis=1))
+            fill = np.nan if self.mask_value is None else self.mask_value
+            values = _sequences.fill_padding(values, lengths, fill)
+        values = np.asarray(values, dtype=np.float32)
+        if self._fitted_on_table:
+            return values.reshape(len(values), -1)
+        return values
+
+    def _squared_errors(self, X):
+        """Per-sequence sum of squared errors at real steps, and value counts."""
+        check_is_fitted(self)
+        padded = self._read(X, reset=False)
+        mask = padded.mask
+        _, training = keras_modules()
+        decoded = training.predict(self.model_, [padded.values, mask])[..., :-1]
+        sq = np.square(decoded - padded.values) * mask[..., None]
+        return sq.sum(axis=(1, 2)), padded.lengths * padded.values.shape[2]
+
+    def score_samples(self, X):
+        """Negative mean squared reconstruction error of each sequence.
+
+        Higher is more normal. The error is taken over the real steps of each
+        sequence, whatever ``loss`` trained the model; an empty sequence
+        scores 0.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list of \
+array-like of shape (length_i, n_channels), or array-like of shape \
+(n_samples, n_features)
+            Sequences, in any accepted form.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Negative mean squared error per sequence.
+        """
+        errors, counts = self._squared_errors(X)
+        return -errors / np.maximum(counts, 1)
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error over all real values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_channels), list of \
+array-like of shape (length_i, n_channels), or array-like of shape \
+(n_samples, n_features)
+            Sequences, in any accepted form.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Higher is better; 0 is a perfect reconstruction.
+        """
+        errors, counts = self._squared_errors(X)
+        return -float(errors.sum() / max(counts.sum(), 1))
+
+    # ---------------------------------------------------- sklearn integration
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: it may be our __dict__
+        for key in ("model_", "encoder_", "decoder_", "_entry", "_lease"):
+            state.pop(key, None)
+        if hasattr(self, "_entry"):
+            state["_weights"] = [v.numpy() for v in self._entry.model.variables]
+            state["_arch"] = self._entry.arch.__dict__.copy()
+        return state
+
+    def __setstate__(self, state):
+        weights = state.pop("_weights", None)
+        arch = state.pop("_arch", None)
+        super().__setstate__(state)
+        if weights is None:
+            return
+        network, training = keras_modules()
+        arch = network.Architecture(**arch)
+        entry, lease = training.lend_entry(
+            self, arch, self.loss_, self._optimizer_config(),
+            self._learning_rate(), 0,
+        )  # fmt: skip
+        for variable, value in zip(entry.model.variables, weights, strict=True):
+            variable.assign(value)
+        self._entry, self._lease = entry, lease
+        self.model_, self.encoder_ = entry.model, entry.encoder
+        self.decoder_ = entry.decoder(self.n_timesteps_)
+
+
+def _output_activation(loss):
+    # Binary cross-entropy compares probabilities, so those outputs go through a
+    # sigmoid; the other losses compare unbounded values.
+    return "sigmoid" if loss == "binary_crossentropy" else "linear"
+
+
+def _snapshot(entry):
+    variables = entry.model.variables + entry.model.optimizer.variables
+    return [(v, v.numpy()) for v in variables]
+
+
+def _restore(entry, snapshot):
+    for variable, value in snapshot:
+        variable.assign(value)

@@ -1,0 +1,212 @@
+"""The recurrent autoencoder, in pure Keras: no scikit-learn here.
+
+The autoencoder ``model`` takes ``[values, mask]``: zero-padded values of shape
+``(batch, steps, channels)`` and a boolean mask ``(batch, steps)`` that is True at
+real steps. The encoder reads only the real steps (a masked step leaves the
+recurrent state as it was), so padding never reaches the code. The decoder
+repeats the code once per step and runs the mirrored recurrent stack over it; a
+per-step dense layer gives the reconstruction (``channels`` wide) and one more
+unit gives the logit that the step exists, which is how a code carries the
+length of its sequence. The output is their concatenation, ``channels + 1`` wide.
+"""
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+_CELLS = {"lstm": layers.LSTM, "gru": layers.GRU}
+
+
+@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+class RepeatToLength(layers.Layer):
+    """Repeat a code once per step of a reference sequence (any length)."""
+
+    def call(self, code, reference):
+        # Broadcasting against a zero slice of the reference takes the number of
+        # steps from the data, so one traced graph serves every length.
+        return ops.zeros_like(reference[..., :1]) + ops.expand_dims(code, 1)
+
+    def compute_output_shape(self, code_shape, reference_shape):
+        return (code_shape[0], reference_shape[1], code_shape[-1])
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """Everything that decides the shape of the network (hashable)."""
+
+    n_channels: int
+    n_components: int
+    hidden_layer_sizes: tuple
+    cell: str
+    bidirectional: bool
+    dropout: float
+    recurrent_dropout: float
+    output_activation: str
+
+    @property
+    def encoder_sizes(self):
+        return (*self.hidden_layer_sizes, self.n_components)
+
+    @property
+    def decoder_sizes(self):
+        return tuple(reversed(self.encoder_sizes))
+
+
+class _Seeds:
+    """Distinct, reproducible integer seeds drawn from one seed (NumPy only)."""
+
+    def __init__(self, seed):
+        self._rng = np.random.RandomState(seed)
+
+    def __call__(self):
+        return int(self._rng.randint(0, 2**31 - 1))
+
+
+# Layers are built with constant initialisers and a fixed dropout seed, so that
+# building draws nothing from Keras's global random state; `initialize` then
+# sets every variable from the fit's own seed.
+def _recurrent(arch, units, *, return_sequences, name, go_backwards=False):
+    return _CELLS[arch.cell](
+        units,
+        kernel_initializer="zeros",
+        recurrent_initializer="zeros",
+        dropout=arch.dropout,
+        recurrent_dropout=arch.recurrent_dropout,
+        seed=0,
+        return_sequences=return_sequences,
+        go_backwards=go_backwards,
+        name=name,
+    )
+
+
+def _encoder_layer(arch, width, *, return_sequences, name):
+    if not arch.bidirectional:
+        return _recurrent(arch, width, return_sequences=return_sequences, name=name)
+    # Each direction gets half of the width, so the concatenated output (and so
+    # the code) is exactly `width` wide; a width of 1 averages two 1-unit
+    # directions instead.
+    halves = (width - width // 2, width // 2) if width > 1 else (1, 1)
+    forward = _recurrent(
+        arch, halves[0], return_sequences=return_sequences, name=f"{name}_forward"
+    )
+    backward = _recurrent(
+        arch, halves[1], return_sequences=return_sequences,
+        name=f"{name}_backward", go_backwards=True,
+    )  # fmt: skip
+    merge = "concat" if width > 1 else "ave"
+    return layers.Bidirectional(
+        forward, backward_layer=backward, merge_mode=merge, name=name
+    )
+
+
+def _dense(units, name, activation=None):
+    return layers.Dense(
+        units, activation=activation, kernel_initializer="zeros", name=name
+    )
+
+
+def build(arch):
+    """Build ``(model, encoder)`` for ``arch``; call :func:`initialize` before use."""
+    values = keras.Input((None, arch.n_channels), name="values")
+    mask = keras.Input((None,), dtype="bool", name="mask")
+
+    h = values
+    for i, width in enumerate(arch.encoder_sizes):
+        last = i == len(arch.encoder_sizes) - 1
+        layer = _encoder_layer(
+            arch, width, return_sequences=not last, name=f"encoder_{i}"
+        )
+        h = layer(h, mask=mask)
+    code = h
+
+    decoded = RepeatToLength(name="repeat_code")(code, values)
+    decoded = _decode(_decoder_layers(arch), decoded)
+
+    model = keras.Model([values, mask], decoded, name="autoencoder")
+    encoder = keras.Model([values, mask], code, name="encoder")
+    return model, encoder
+
+
+def _decoder_layers(arch):
+    stack = [
+        _recurrent(arch, width, return_sequences=True, name=f"decoder_{i}")
+        for i, width in enumerate(arch.decoder_sizes)
+    ]
+    values = _dense(arch.n_channels, "decoder_values", arch.output_activation)
+    return [*stack, values, _dense(1, "decoder_exists")]
+
+
+def _decode(decoder_layers, repeated):
+    *stack, values, exists = decoder_layers
+    for layer in stack:
+        repeated = layer(repeated)
+    return layers.Concatenate(axis=-1)([values(repeated), exists(repeated)])
+
+
+def build_decoder(model, arch, n_steps):
+    """A decoder ``code -> (n_steps, channels + 1)`` sharing ``model``'s layers."""
+    code = keras.Input((arch.n_components,), name="code")
+    repeated = layers.RepeatVector(n_steps, name="repeat_code")(code)
+    names = [f"decoder_{i}" for i in range(len(arch.decoder_sizes))]
+    names += ["decoder_values", "decoder_exists"]
+    decoded = _decode([model.get_layer(name) for name in names], repeated)
+    return keras.Model(code, decoded, name="decoder")
+
+
+def initialize(model, arch, seed):
+    """Set every variable of ``model`` to its initial value drawn from ``seed``.
+
+    Kernels get Glorot-uniform values, recurrent kernels orthogonal ones, biases
+    zeros (plus the LSTM's unit forget bias), dropout seed generators a fresh
+    seed: Keras's defaults, but drawn from ``seed`` alone and in a fixed order,
+    so a fresh model and a reused one start from the same weights.
+    """
+    seeds = _Seeds(seed)
+    for variable in model.variables:
+        name = variable.path.rsplit("/", 1)[-1]
+        shape = tuple(variable.shape)
+        if name == "recurrent_kernel":
+            value = keras.initializers.Orthogonal(seed=seeds())(shape)
+        elif name == "kernel":
+            value = keras.initializers.GlorotUniform(seed=seeds())(shape)
+        elif name == "bias":
+            value = np.zeros(shape, dtype="float32")
+            if "lstm_cell/" in variable.path:
+                units = shape[-1] // 4
+                value[units : 2 * units] = 1.0
+        elif name == "seed_generator_state":
+            value = np.array([seeds(), 0], dtype=variable.dtype)
+        else:
+            raise RuntimeError(f"no initial value defined for {variable.path}")
+        variable.assign(value)
+
+
+def masked_loss(kind):
+    """The training loss: reconstruction on real steps plus the length term.
+
+    ``y_true`` is the padded input with the mask appended as one more channel.
+    The reconstruction term averages ``kind`` ("mse", "mae" or
+    "binary_crossentropy") over real steps only; the existence term is the
+    binary cross-entropy of every step's existence logit against the mask.
+    """
+
+    def loss(y_true, y_pred):
+        target, mask = y_true[..., :-1], y_true[..., -1]
+        recon, logit = y_pred[..., :-1], y_pred[..., -1]
+        if kind == "mse":
+            err = ops.square(recon - target)
+        elif kind == "mae":
+            err = ops.abs(recon - target)
+        else:
+            recon = ops.clip(recon, 1e-7, 1.0 - 1e-7)
+            err = -(target * ops.log(recon) + (1.0 - target) * ops.log(1.0 - recon))
+        per_step = ops.mean(err, axis=-1)
+        n_real = ops.maximum(ops.sum(mask), 1.0)
+        reconstruction = ops.sum(per_step * mask) / n_real
+        exists = ops.mean(ops.binary_crossentropy(mask, logit, from_logits=True))
+        return reconstruction + exists
+
+    loss.__name__ = f"masked_{kind}"
+    return loss

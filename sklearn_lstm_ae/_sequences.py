@@ -1,0 +1,218 @@
+"""Every accepted input form to one padded representation, and back.
+
+Pure NumPy. The estimator reads 2-D tables through scikit-learn's ``validate_data``
+and hands the resulting rows to :func:`rows_to_sequences`; everything else (3-D
+arrays, ragged lists, NaN or ``mask_value`` tail padding) goes through
+:func:`to_padded`, which returns the same ``(values, lengths)`` pair for the same
+sequences whatever form they came in.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+ACCEPTED_FORMS = (
+    "a 3-D array (n_samples, n_timesteps, n_channels), a list of 2-D arrays "
+    "(length_i, n_channels), or a 2-D array or DataFrame (n_samples, n_features)"
+)
+
+
+class Padded(NamedTuple):
+    """Sequences as one zero-padded float32 block and their real lengths.
+
+    ``values`` has shape ``(n_samples, n_steps, n_channels)`` with
+    ``n_steps = max(1, lengths.max())``; every step at or after a sequence's
+    length holds 0.0. ``lengths`` is an int64 array of shape ``(n_samples,)``.
+    """
+
+    values: np.ndarray
+    lengths: np.ndarray
+
+    @property
+    def mask(self):
+        """Boolean ``(n_samples, n_steps)``: True at real steps."""
+        return np.arange(self.values.shape[1]) < self.lengths[:, None]
+
+
+def is_table(X):
+    """Whether ``X`` is read as a 2-D table whose rows are sequences.
+
+    Sparse matrices count as tables so that scikit-learn's own validation rejects
+    them with its usual message.
+    """
+    if hasattr(X, "iloc") or hasattr(X, "tocsr") or hasattr(X, "toarray"):
+        return True
+    if isinstance(X, (list, tuple)):
+        return len(X) > 0 and all(np.ndim(row) <= 1 for row in X[:1])
+    return np.asarray(X).ndim == 2
+
+
+def rows_to_sequences(X, n_timesteps):
+    """Read each row of a validated 2-D array as one sequence (a 3-D view).
+
+    With ``n_timesteps=None`` each row is a univariate sequence of
+    ``n_features`` steps; otherwise a row holds ``n_timesteps`` steps of
+    ``n_features // n_timesteps`` channels, step after step.
+    """
+    n_samples, n_features = X.shape
+    if n_timesteps is None:
+        return X.reshape(n_samples, n_features, 1)
+    if n_features % n_timesteps:
+        raise ValueError(
+            f"n_timesteps={n_timesteps} does not divide the {n_features} columns of "
+            "X; each row is read as (n_timesteps, n_features // n_timesteps), so "
+            "n_features must be a multiple of n_timesteps."
+        )
+    return X.reshape(n_samples, n_timesteps, n_features // n_timesteps)
+
+
+def _as_numeric(x, what):
+    """``x`` as a float array, or a TypeError/ValueError that says why not."""
+    if hasattr(x, "toarray") or hasattr(x, "tocsr"):
+        raise TypeError(
+            f"{what} is a sparse matrix; sequences must be dense. Accepted: "
+            f"{ACCEPTED_FORMS}."
+        )
+    try:
+        arr = np.asarray(x)
+    except ValueError as exc:
+        raise ValueError(
+            f"{what} could not be read as an array ({exc}). Accepted: {ACCEPTED_FORMS}."
+        ) from None
+    if arr.dtype.kind == "c":
+        raise ValueError(
+            f"{what} holds complex numbers; only real numbers are accepted."
+        )
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{what} must hold real numbers; got values of dtype {arr.dtype} "
+                "that cannot be converted to float."
+            ) from None
+    return arr
+
+
+def _trailing_padding(steps_are_padding):
+    """Count, per row of a boolean (n, T) array, the True values at its end."""
+    n_steps = steps_are_padding.shape[1]
+    is_data = ~steps_are_padding[:, ::-1]
+    first_data_from_end = np.where(is_data.any(axis=1), is_data.argmax(axis=1), n_steps)
+    return first_data_from_end
+
+
+def _padding_steps(arr, mask_value):
+    """Boolean (n, T): steps whose every channel is NaN or equals ``mask_value``."""
+    padding = np.isnan(arr).all(axis=2)
+    if mask_value is not None:
+        padding |= (arr == mask_value).all(axis=2)
+    return padding
+
+
+def _lengths_and_check(arr, mask_value, what):
+    """Real lengths of a 3-D float array; rejects NaN inside data and inf."""
+    if arr.shape[2] == 0:
+        raise ValueError(f"{what} has 0 channels; at least 1 channel is required.")
+    lengths = arr.shape[1] - _trailing_padding(_padding_steps(arr, mask_value))
+    inside = np.arange(arr.shape[1]) < lengths[:, None]
+    bad_nan = np.isnan(arr).any(axis=2) & inside
+    if bad_nan.any():
+        i, t = np.argwhere(bad_nan)[0]
+        raise ValueError(
+            f"{what} contains NaN inside a sequence (sample {i}, step {t}). NaN is "
+            "accepted only as padding: whole steps, every channel NaN, at the end "
+            "of a sequence."
+        )
+    if np.isinf(arr).any():
+        i, t = np.argwhere(np.isinf(arr).any(axis=2))[0]
+        raise ValueError(
+            f"{what} contains infinity (sample {i}, step {t}); all values must be "
+            "finite."
+        )
+    return lengths.astype(np.int64)
+
+
+def to_padded(X, *, mask_value=None, what="X"):
+    """Turn a 3-D array or a list of 2-D arrays into :class:`Padded`.
+
+    Trailing steps that are all-NaN, or all equal to ``mask_value`` when it is
+    set, are padding; the same value inside a sequence is data.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_timesteps, n_channels) or list of
+        array-like of shape (length_i, n_channels)
+        The sequences.
+    mask_value : float, default=None
+        Value that marks padding steps.
+    what : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    padded : Padded
+        Zero-padded float32 values trimmed to the longest sequence, and lengths.
+    """
+    if isinstance(X, (list, tuple)):
+        return _ragged_to_padded(X, mask_value, what)
+    arr = _as_numeric(X, what)
+    if arr.ndim != 3:
+        hint = ""
+        if arr.ndim == 1:
+            hint = (
+                " Reshape your data: X.reshape(1, -1) for one univariate sequence, "
+                "X.reshape(-1, 1) for one value per sequence."
+            )
+        raise ValueError(
+            f"{what} is a {arr.ndim}-D array of shape {arr.shape}; accepted: "
+            f"{ACCEPTED_FORMS}.{hint}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{what} holds 0 sequences; at least 1 is required.")
+    lengths = _lengths_and_check(arr, mask_value, what)
+    n_steps = max(1, int(lengths.max()))
+    values = np.zeros((arr.shape[0], n_steps, arr.shape[2]), dtype=np.float32)
+    keep = min(n_steps, arr.shape[1])
+    inside = np.arange(keep) < lengths[:, None]
+    values[:, :keep] = np.where(inside[:, :, None], arr[:, :keep], 0.0)
+    return Padded(values, lengths)
+
+
+def _ragged_to_padded(X, mask_value, what):
+    if len(X) == 0:
+        raise ValueError(f"{what} holds 0 sequences; at least 1 is required.")
+    seqs = []
+    for i, seq in enumerate(X):
+        arr = _as_numeric(seq, f"{what}[{i}]")
+        if arr.ndim == 1 and arr.size == 0:
+            arr = arr.reshape(0, -1)
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{what}[{i}] is a {arr.ndim}-D array of shape {arr.shape}; each "
+                "sequence in a list must be 2-D (length_i, n_channels)."
+            )
+        seqs.append(arr)
+    widths = {arr.shape[1] for arr in seqs if arr.shape[0] or arr.shape[1]}
+    if len(widths) > 1:
+        first = seqs[0].shape[1]
+        i = next(i for i, arr in enumerate(seqs) if arr.shape[1] != first)
+        raise ValueError(
+            f"{what}[{i}] has {seqs[i].shape[1]} channels but {what}[0] has {first}; "
+            "all sequences must have the same number of channels."
+        )
+    n_channels = widths.pop() if widths else 0
+    longest = max(arr.shape[0] for arr in seqs)
+    block = np.full((len(seqs), longest, n_channels), np.nan)
+    for i, arr in enumerate(seqs):
+        if arr.shape[0]:
+            block[i, : arr.shape[0]] = arr
+    # Reuse the 3-D path so that every form obeys one set of padding rules.
+    return to_padded(block, mask_value=mask_value, what=what)
+
+
+def fill_padding(values, lengths, fill):
+    """Copy of ``values`` with every step at or after its length set to ``fill``."""
+    out = np.array(values, dtype=np.float32, copy=True)
+    out[np.arange(out.shape[1]) >= lengths[:, None]] = fill
+    return out

@@ -1,0 +1,246 @@
+"""Training machinery: batches, stopping rules, history and a cache of models.
+
+Keras-level, no scikit-learn estimator logic. Shuffling uses NumPy generators
+seeded by the estimator, never Keras's or TensorFlow's global random state.
+"""
+
+import copy
+import math
+import threading
+import weakref
+
+import keras
+import numpy as np
+
+from . import _network
+
+
+class Batches(keras.utils.PyDataset):
+    """Mini-batches ``((values, mask), target)`` in a seeded, per-epoch order.
+
+    The target is the values with the mask appended as one more channel, which
+    is what :func:`_network.masked_loss` expects.
+    """
+
+    def __init__(self, values, lengths, batch_size, *, shuffle=False, seed=0):
+        super().__init__()
+        self.values = values
+        self.mask = np.arange(values.shape[1]) < lengths[:, None]
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self._rng = np.random.RandomState(seed)
+        self._order = np.arange(len(values))
+        self._reorder()
+
+    def _reorder(self):
+        if self.shuffle:
+            self._order = self._rng.permutation(len(self.values))
+
+    def __len__(self):
+        return math.ceil(len(self.values) / self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        values, mask = self.values[rows], self.mask[rows]
+        target = np.concatenate([values, mask[..., None].astype(values.dtype)], -1)
+        return (values, mask), target
+
+    def on_epoch_end(self):
+        self._reorder()
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Per-epoch logs as plain floats; survives an interrupted ``fit``."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        logs["learning_rate"] = self.model.optimizer.learning_rate
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(np.asarray(value)))
+
+
+class StopOnPlateau(keras.callbacks.Callback):
+    """Stop after ``patience`` epochs without an improvement of at least ``tol``.
+
+    The rule of scikit-learn's ``MLPRegressor``: an epoch counts as no
+    improvement when its ``monitor`` value is above ``best - tol``. With
+    ``restore_best`` the weights of the best epoch are put back at the end.
+    """
+
+    def __init__(self, monitor, tol, patience, restore_best):
+        super().__init__()
+        self.monitor = monitor
+        self.tol = tol
+        self.patience = patience
+        self.restore_best = restore_best
+        self.best = math.inf
+        self.best_weights = None
+        self._wait = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = float(np.asarray(logs[self.monitor]))
+        self._wait = self._wait + 1 if value > self.best - self.tol else 0
+        if value < self.best:
+            self.best = value
+            if self.restore_best:
+                self.best_weights = self.model.get_weights()
+        if self._wait >= self.patience:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.restore_best and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
+class GuardFinite(keras.callbacks.Callback):
+    """Stop at the first batch whose loss is NaN or infinite."""
+
+    def __init__(self):
+        super().__init__()
+        self.diverged = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not np.isfinite(float(np.asarray((logs or {}).get("loss", 0.0)))):
+            self.diverged = True
+            self.model.stop_training = True
+
+
+def copy_callbacks(callbacks):
+    """Fresh deep copies of the user's callbacks, so no state crosses fits."""
+    return [copy.deepcopy(callback) for callback in callbacks or ()]
+
+
+class _Entry:
+    """A built, compiled autoencoder with its encoder and decoders."""
+
+    def __init__(self, arch, loss, optimizer):
+        self.arch = arch
+        self.model, self.encoder = _network.build(arch)
+        self.model.compile(optimizer=optimizer, loss=_network.masked_loss(loss))
+        # Build the optimizer's variables now so that resetting them is possible
+        # before the first training step.
+        self.model.optimizer.build(self.model.trainable_variables)
+        self._decoders = {}
+        self._trace_generically()
+
+    def _trace_generically(self):
+        """Trace every function on two shapes before any real data arrives.
+
+        A function traced on a single static shape can compile to a different
+        kernel from its shape-generic retrace, so the first fit of a new model
+        would round differently from later fits of the same model. Seeing two
+        shapes up front makes every later call use one generic trace (and
+        never retrace). ``reset`` then discards the weights this touched.
+        """
+        n_channels = self.arch.n_channels
+        for rows, steps in ((3, 2), (5, 3)):
+            values = np.zeros((rows, steps, n_channels), dtype=np.float32)
+            lengths = np.full(rows, steps)
+            batches = Batches(values, lengths, 2)
+            self.model.fit(
+                batches, validation_data=batches, epochs=1, verbose=0, shuffle=False
+            )
+            inputs = [values, batches.mask]
+            self.model.predict_on_batch(inputs)
+            self.encoder.predict_on_batch(inputs)
+
+    def decoder(self, n_steps):
+        if n_steps not in self._decoders:
+            decoder = _network.build_decoder(self.model, self.arch, n_steps)
+            for rows in (1, 2):
+                decoder.predict_on_batch(np.zeros((rows, self.arch.n_components)))
+            self._decoders[n_steps] = decoder
+        return self._decoders[n_steps]
+
+    def reset(self, seed, learning_rate):
+        """Fresh initial weights from ``seed`` and a fresh optimizer state."""
+        _network.initialize(self.model, self.arch, seed)
+        optimizer = self.model.optimizer
+        for variable in optimizer.variables:
+            if not variable.path.endswith("learning_rate"):
+                variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+        if learning_rate is not None:
+            optimizer.learning_rate.assign(learning_rate)
+
+
+class ModelCache:
+    """Built models kept per process and lent to one estimator at a time.
+
+    TensorFlow keeps memory for every model built and every function traced in
+    a process, and tracing costs seconds. A grid search fits many estimators of
+    the same architecture one after another, so instead of building a model per
+    fit, a model whose estimator is gone (or refitted) is handed, re-initialised,
+    to the next fit that needs the same architecture, loss and optimizer.
+    """
+
+    def __init__(self):
+        self._free = {}
+        self._lock = threading.Lock()
+
+    def lend(self, owner, key, make):
+        """An entry for ``key`` that returns to the cache when ``owner`` dies.
+
+        Returns ``(entry, lease)``; ``lease()`` returns the entry early.
+        """
+        with self._lock:
+            free = self._free.get(key)
+            entry = free.pop() if free else None
+        if entry is None:
+            entry = make()
+        lease = weakref.finalize(owner, self._give_back, key, entry)
+        lease.atexit = False
+        return entry, lease
+
+    def _give_back(self, key, entry):
+        with self._lock:
+            self._free.setdefault(key, []).append(entry)
+
+    def clear(self):
+        with self._lock:
+            self._free.clear()
+
+
+MODELS = ModelCache()
+
+
+def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed):
+    """A reset entry for this architecture, loss and optimizer, and its lease."""
+    key = (arch, loss, repr(optimizer_config))
+
+    def make():
+        return _Entry(arch, loss, keras.optimizers.deserialize(optimizer_config))
+
+    entry, lease = MODELS.lend(owner, key, make)
+    entry.reset(seed, learning_rate)
+    return entry, lease
+
+
+def predict(model, inputs, *, batch_size=1024, row_multiple=64):
+    """``model`` on ``inputs`` (arrays sharing their first axis), batch by batch.
+
+    Each batch is zero-padded to a multiple of ``row_multiple`` rows: the CPU
+    kernels round differently for rows in a partial block, and padding makes a
+    sequence's result independent of its batch-mates, its position and the
+    number of sequences asked for at once. Only one batch of intermediates is
+    held at a time.
+    """
+    n = len(inputs[0])
+    outputs = []
+    for start in range(0, n, batch_size):
+        chunk = [x[start : start + batch_size] for x in inputs]
+        rows = len(chunk[0])
+        padded_rows = -(-rows // row_multiple) * row_multiple
+        if padded_rows != rows:
+            chunk = [_pad_rows(x, padded_rows) for x in chunk]
+        outputs.append(np.asarray(model.predict_on_batch(chunk))[:rows])
+    return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
+
+
+def _pad_rows(x, rows):
+    out = np.zeros((rows, *x.shape[1:]), dtype=x.dtype)
+    out[: len(x)] = x
+    return out

@@ -1,0 +1,18 @@
+"""scikit-learn's own estimator checks, on tiny seeded configurations."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer
+
+TINY = dict(n_components=3, max_iter=2, batch_size=16, random_state=0)
+CONFIGURATIONS = [
+    LSTMAutoencoderTransformer(**TINY),
+    LSTMAutoencoderTransformer(**TINY, cell="gru"),
+    LSTMAutoencoderTransformer(**{**TINY, "n_components": 4}, bidirectional=True),
+    LSTMAutoencoderTransformer(**TINY, hidden_layer_sizes=(4,)),
+]
+
+
+@parametrize_with_checks(CONFIGURATIONS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
