@@ -54,8 +54,10 @@ class LSTMAutoencoderTransformer(
     cell : {"lstm", "gru"}, default="lstm"
         Recurrent cell type.
     bidirectional : bool, default=False
-        Read sequences in both directions. Each direction gets half of each
-        layer's width, so the code stays ``n_components`` wide.
+        Read sequences in both directions. Each direction gets half of an
+        even layer width and their outputs are concatenated; for an odd width
+        both directions get the full width and are averaged. Either way the
+        code stays ``n_components`` wide.
     dropout : float, default=0.0
         Dropout on the inputs of every recurrent layer, in [0, 1).
     recurrent_dropout : float, default=0.0
@@ -263,19 +265,21 @@ class LSTMAutoencoderTransformer(
             )
         return padded
 
-    def _loss_kind(self, padded):
+    def _loss_kind(self, padded, fitted=None):
+        """The loss ``loss`` resolves to on this data (``fitted``: already chosen)."""
         real = padded.values[padded.mask]
-        if self.loss == "auto":
+        kind = self.loss
+        if kind == "auto":
             binary = real.size and np.isin(real, (0.0, 1.0)).all()
-            return "binary_crossentropy" if binary else "mse"
-        if self.loss == "binary_crossentropy" and real.size:
+            kind = fitted or ("binary_crossentropy" if binary else "mse")
+        if kind == "binary_crossentropy" and real.size:
             if real.min() < 0 or real.max() > 1:
                 raise ValueError(
                     "loss='binary_crossentropy' needs values in [0, 1]; X has "
                     f"values in [{real.min():g}, {real.max():g}]. Use loss='mse' "
                     "or 'mae', or scale the data."
                 )
-        return self.loss
+        return kind
 
     def _check_hidden_layer_sizes(self):
         sizes = np.ravel(np.asarray(self.hidden_layer_sizes, dtype=object))
@@ -348,21 +352,28 @@ array-like of shape (length_i, n_channels), or array-like of shape \
     def _train(self, X, *, epochs, warm, stopping):
         network, training = keras_modules()
         padded = self._read(X, reset=not warm)
+        loss = self._loss_kind(padded, self.loss_ if warm else None)
+        arch = network.Architecture(
+            n_channels=padded.values.shape[2],
+            n_components=self.n_components,
+            hidden_layer_sizes=self._check_hidden_layer_sizes(),
+            cell=self.cell,
+            bidirectional=bool(self.bidirectional),
+            dropout=float(self.dropout),
+            recurrent_dropout=float(self.recurrent_dropout),
+            output_activation=_output_activation(loss),
+        )
         if warm:
-            entry, lease, loss = self._entry, self._lease, self.loss_
-            self._loss_kind(padded)  # still refuse out-of-range data for BCE
+            if arch != self._entry.arch or loss != self.loss_:
+                raise ValueError(
+                    "warm_start and partial_fit continue training the fitted "
+                    "network, so the parameters that shape it (n_components, "
+                    "hidden_layer_sizes, cell, bidirectional, dropout, "
+                    "recurrent_dropout, loss) must not change between calls; "
+                    "set warm_start=False to train a new network."
+                )
+            entry, lease = self._entry, self._lease
         else:
-            loss = self._loss_kind(padded)
-            arch = network.Architecture(
-                n_channels=padded.values.shape[2],
-                n_components=self.n_components,
-                hidden_layer_sizes=self._check_hidden_layer_sizes(),
-                cell=self.cell,
-                bidirectional=bool(self.bidirectional),
-                dropout=float(self.dropout),
-                recurrent_dropout=float(self.recurrent_dropout),
-                output_activation=_output_activation(loss),
-            )
             old_lease = getattr(self, "_lease", None)
             if old_lease is not None:
                 old_lease()  # hand the previous model back before taking one
@@ -384,6 +395,8 @@ array-like of shape (length_i, n_channels), or array-like of shape \
 
         log, guard = training.EpochLog(), training.GuardFinite()
         callbacks = [log, guard]
+        if self.verbose == 1:
+            callbacks.append(training.EpochProgress(epochs))
         if stopping:
             callbacks.append(
                 training.StopOnPlateau(
@@ -394,11 +407,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         callbacks += training.copy_callbacks(self.callbacks)
         snapshot = _snapshot(entry) if warm else None
         try:
-            entry.model.fit(
-                batches, validation_data=val_batches, epochs=epochs,
-                callbacks=callbacks, verbose=min(int(self.verbose), 2),
-                shuffle=False,  # Batches shuffles with its own seeded generator
-            )  # fmt: skip
+            with training.retracing_notes_silenced():
+                entry.model.fit(
+                    batches, validation_data=val_batches, epochs=epochs,
+                    callbacks=callbacks, verbose=2 if self.verbose >= 2 else 0,
+                    shuffle=False,  # Batches shuffles with its own seeded generator
+                )  # fmt: skip
         except KeyboardInterrupt:
             warnings.warn(
                 f"Training interrupted after {len(log.history.get('loss', []))} "
@@ -410,10 +424,11 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             self._diverged(entry, lease, snapshot)
 
         self._entry, self._lease, self.loss_ = entry, lease, loss
-        n_steps = max(padded.values.shape[1], getattr(self, "n_timesteps_", 0))
+        n_steps = padded.values.shape[1]
         variable = bool(np.any(padded.lengths != n_steps))
         if warm:
-            variable = variable or self._variable_length
+            variable |= self._variable_length or n_steps != self.n_timesteps_
+            n_steps = max(n_steps, self.n_timesteps_)
         self._variable_length = variable
         self.n_timesteps_ = n_steps
         self.n_channels_ = padded.values.shape[2]

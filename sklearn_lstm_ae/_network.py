@@ -84,18 +84,18 @@ def _recurrent(arch, units, *, return_sequences, name, go_backwards=False):
 def _encoder_layer(arch, width, *, return_sequences, name):
     if not arch.bidirectional:
         return _recurrent(arch, width, return_sequences=return_sequences, name=name)
-    # Each direction gets half of the width, so the concatenated output (and so
-    # the code) is exactly `width` wide; a width of 1 averages two 1-unit
-    # directions instead.
-    halves = (width - width // 2, width // 2) if width > 1 else (1, 1)
+    # The output (and so the code) must be exactly `width` wide. An even width
+    # is split between the directions and concatenated; Keras's Bidirectional
+    # needs equal directions, so an odd width runs both at full width and
+    # averages them.
+    units, merge = (width // 2, "concat") if width % 2 == 0 else (width, "ave")
     forward = _recurrent(
-        arch, halves[0], return_sequences=return_sequences, name=f"{name}_forward"
+        arch, units, return_sequences=return_sequences, name=f"{name}_forward"
     )
     backward = _recurrent(
-        arch, halves[1], return_sequences=return_sequences,
+        arch, units, return_sequences=return_sequences,
         name=f"{name}_backward", go_backwards=True,
     )  # fmt: skip
-    merge = "concat" if width > 1 else "ave"
     return layers.Bidirectional(
         forward, backward_layer=backward, merge_mode=merge, name=name
     )

@@ -4,7 +4,9 @@ Keras-level, no scikit-learn estimator logic. Shuffling uses NumPy generators
 seeded by the estimator, never Keras's or TensorFlow's global random state.
 """
 
+import contextlib
 import copy
+import logging
 import math
 import threading
 import weakref
@@ -13,6 +15,29 @@ import keras
 import numpy as np
 
 from . import _network
+
+
+class _NoRetracingNotes(logging.Filter):
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def retracing_notes_silenced():
+    """Drop TensorFlow's "frequent retracing" warning during our own calls.
+
+    TensorFlow counts traces of Keras's step functions across all models, so
+    the one or two traces that each new model (or new decoder length) needs
+    add up to its warning although nothing retraces in a loop. The filter is
+    on only while our code runs; the user's own TensorFlow calls still warn.
+    """
+    logger = logging.getLogger("tensorflow")
+    note_filter = _NoRetracingNotes()
+    logger.addFilter(note_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(note_filter)
 
 
 class Batches(keras.utils.PyDataset):
@@ -58,7 +83,7 @@ class EpochLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
-        logs["learning_rate"] = self.model.optimizer.learning_rate
+        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(float(np.asarray(value)))
 
@@ -109,6 +134,29 @@ class GuardFinite(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class EpochProgress(keras.callbacks.Callback):
+    """One progress bar over the epochs, with the training and validation loss."""
+
+    def __init__(self, epochs):
+        super().__init__()
+        self._bar = keras.utils.Progbar(
+            epochs, unit_name="epoch", stateful_metrics=["loss", "val_loss"]
+        )
+        self._done = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._done += 1
+        logs = logs or {}
+        shown = [
+            (k, float(np.asarray(logs[k]))) for k in ("loss", "val_loss") if k in logs
+        ]
+        self._bar.update(self._done, shown)
+
+    def on_train_end(self, logs=None):
+        if self._done < self._bar.target:  # stopped early: close the line
+            self._bar.update(self._done, finalize=True)
+
+
 def copy_callbacks(callbacks):
     """Fresh deep copies of the user's callbacks, so no state crosses fits."""
     return [copy.deepcopy(callback) for callback in callbacks or ()]
@@ -125,35 +173,13 @@ class _Entry:
         # before the first training step.
         self.model.optimizer.build(self.model.trainable_variables)
         self._decoders = {}
-        self._trace_generically()
-
-    def _trace_generically(self):
-        """Trace every function on two shapes before any real data arrives.
-
-        A function traced on a single static shape can compile to a different
-        kernel from its shape-generic retrace, so the first fit of a new model
-        would round differently from later fits of the same model. Seeing two
-        shapes up front makes every later call use one generic trace (and
-        never retrace). ``reset`` then discards the weights this touched.
-        """
-        n_channels = self.arch.n_channels
-        for rows, steps in ((3, 2), (5, 3)):
-            values = np.zeros((rows, steps, n_channels), dtype=np.float32)
-            lengths = np.full(rows, steps)
-            batches = Batches(values, lengths, 2)
-            self.model.fit(
-                batches, validation_data=batches, epochs=1, verbose=0, shuffle=False
-            )
-            inputs = [values, batches.mask]
-            self.model.predict_on_batch(inputs)
-            self.encoder.predict_on_batch(inputs)
 
     def decoder(self, n_steps):
+        """The decoder to ``n_steps`` steps, built once per length."""
         if n_steps not in self._decoders:
-            decoder = _network.build_decoder(self.model, self.arch, n_steps)
-            for rows in (1, 2):
-                decoder.predict_on_batch(np.zeros((rows, self.arch.n_components)))
-            self._decoders[n_steps] = decoder
+            self._decoders[n_steps] = _network.build_decoder(
+                self.model, self.arch, n_steps
+            )
         return self._decoders[n_steps]
 
     def reset(self, seed, learning_rate):
@@ -228,15 +254,16 @@ def predict(model, inputs, *, batch_size=1024, row_multiple=64):
     number of sequences asked for at once. Only one batch of intermediates is
     held at a time.
     """
-    n = len(inputs[0])
     outputs = []
-    for start in range(0, n, batch_size):
-        chunk = [x[start : start + batch_size] for x in inputs]
-        rows = len(chunk[0])
-        padded_rows = -(-rows // row_multiple) * row_multiple
-        if padded_rows != rows:
-            chunk = [_pad_rows(x, padded_rows) for x in chunk]
-        outputs.append(np.asarray(model.predict_on_batch(chunk))[:rows])
+    with retracing_notes_silenced():
+        for start in range(0, len(inputs[0]), batch_size):
+            chunk = [x[start : start + batch_size] for x in inputs]
+            rows = len(chunk[0])
+            padded_rows = -(-rows // row_multiple) * row_multiple
+            if padded_rows != rows:
+                chunk = [_pad_rows(x, padded_rows) for x in chunk]
+            batch = chunk if len(chunk) > 1 else chunk[0]
+            outputs.append(np.asarray(model.predict_on_batch(batch))[:rows])
     return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
 
 

@@ -1,0 +1,273 @@
+"""The estimator inside scikit-learn: pipelines, search, pickling, outputs."""
+
+import os
+import pickle
+import random
+import subprocess
+import sys
+import textwrap
+
+import joblib
+import numpy as np
+import pytest
+from conftest import tiny
+from sklearn.base import clone
+from sklearn.cluster import KMeans
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer
+
+
+def test_import_loads_neither_tensorflow_nor_keras():
+    code = (
+        "import sys; from sklearn_lstm_ae import LSTMAutoencoderTransformer; "
+        "print(sorted(m for m in ('keras', 'tensorflow', 'jax') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def _fit_in_subprocess(env_update):
+    code = textwrap.dedent(
+        """
+        import numpy as np
+        from sklearn_lstm_ae import LSTMAutoencoderTransformer
+        X = np.random.RandomState(0).normal(size=(8, 3, 1))
+        LSTMAutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(X)
+        print("done")
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env.update(env_update)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+
+
+def test_fit_prints_no_tensorflow_log_noise():
+    result = _fit_in_subprocess({})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"
+    assert result.stderr == ""
+
+
+def test_user_tf_log_level_is_respected():
+    result = _fit_in_subprocess({"TF_CPP_MIN_LOG_LEVEL": "0"})
+    assert result.returncode == 0, result.stderr
+    # Level 0 asks for TensorFlow's informational messages; we do not hide them.
+    assert "I0000" in result.stderr or "tensorflow" in result.stderr.lower()
+
+
+def test_transform_shape_dtype_and_fit_transform_agree(X3):
+    est = tiny().fit(X3)
+    codes = est.transform(X3)
+    assert codes.shape == (30, 4) and codes.dtype == np.float32
+    np.testing.assert_array_equal(tiny().fit_transform(X3), codes)
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"cell": "gru"}, {"bidirectional": True, "n_components": 5},
+               {"hidden_layer_sizes": (6, 3)}],
+)  # fmt: skip
+def test_code_is_n_components_wide_for_every_encoder(X3, params):
+    est = tiny(**params).fit(X3)
+    assert est.transform(X3).shape == (30, est.n_components)
+    assert est.encoder_.output.shape[-1] == est.n_components
+
+
+def test_submodels_share_weights_with_the_autoencoder(X3):
+    est = tiny(hidden_layer_sizes=(3,)).fit(X3)
+    for name in ("encoder_0", "encoder_1"):
+        assert est.encoder_.get_layer(name) is est.model_.get_layer(name)
+    for name in ("decoder_0", "decoder_1", "decoder_values", "decoder_exists"):
+        assert est.decoder_.get_layer(name) is est.model_.get_layer(name)
+
+
+def test_same_random_state_is_bit_identical_and_leaves_global_state(X3):
+    import keras  # noqa: F401 (the state checked below exists once keras is in)
+
+    np_state, py_state = np.random.get_state(), random.getstate()
+    first = tiny(dropout=0.2, recurrent_dropout=0.2).fit_transform(X3)
+    second = tiny(dropout=0.2, recurrent_dropout=0.2).fit_transform(X3)
+    np.testing.assert_array_equal(first, second)
+    after = np.random.get_state()
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
+    assert random.getstate() == py_state
+    from keras.src.backend.common import global_state
+
+    assert global_state.get_global_attribute("global_random_seed") is None
+
+
+def test_different_random_states_give_different_embeddings(X3):
+    assert not np.allclose(
+        tiny(random_state=0).fit_transform(X3), tiny(random_state=1).fit_transform(X3)
+    )
+
+
+def test_a_reused_cached_model_gives_the_same_result_as_a_new_one(X3):
+    fresh = tiny(n_components=7).fit_transform(X3)  # a new model for this shape
+    est = tiny(n_components=7)
+    est.fit(X3)
+    est.fit(X3[::-1])  # the same cached model, re-initialised in between
+    np.testing.assert_array_equal(est.fit(X3).transform(X3), fresh)
+
+
+def test_two_d_rows_with_n_timesteps_equal_three_d(X3):
+    rows = X3.reshape(30, -1)
+    est2 = tiny(n_timesteps=6).fit(rows)
+    assert est2.n_features_in_ == 12 and est2.n_channels_ == 2
+    est3 = tiny().fit(X3)
+    assert est3.n_features_in_ == 2
+    np.testing.assert_array_equal(est2.transform(rows), est3.transform(X3))
+    # A model fitted on rows also takes the same sequences in 3-D form.
+    np.testing.assert_array_equal(est2.transform(X3), est2.transform(rows))
+    assert est2.inverse_transform(est2.transform(rows)).shape == (30, 12)
+    assert est3.inverse_transform(est3.transform(X3)).shape == (30, 6, 2)
+
+
+def test_two_d_rows_without_n_timesteps_are_univariate():
+    X = np.random.RandomState(0).normal(size=(20, 5))
+    est = tiny().fit(X)
+    assert (est.n_timesteps_, est.n_channels_, est.n_features_in_) == (5, 1, 5)
+    np.testing.assert_array_equal(est.transform(X), est.transform(X[:, :, None]))
+
+
+def test_n_timesteps_must_divide_the_columns():
+    with pytest.raises(ValueError, match="n_timesteps=4 does not divide the 6"):
+        tiny(n_timesteps=4).fit(np.zeros((5, 6)))
+
+
+def test_score_and_score_samples_are_negative_mse_at_real_steps(X3):
+    est = tiny(loss="mae").fit(X3)  # scored by squared error whatever the loss
+    decoded = est.inverse_transform(est.transform(X3))
+    per_sequence = ((decoded - X3) ** 2).mean(axis=(1, 2))
+    np.testing.assert_allclose(est.score_samples(X3), -per_sequence, rtol=1e-5)
+    np.testing.assert_allclose(est.score(X3), -per_sequence.mean(), rtol=1e-5)
+    assert est.score(X3) < 0
+
+
+def test_loss_auto_picks_binary_crossentropy_for_zero_one_data(X3):
+    binary = (X3 > 0).astype(np.float32)
+    est = tiny().fit(binary)
+    assert est.loss_ == "binary_crossentropy"
+    decoded = est.inverse_transform(est.transform(binary))
+    assert decoded.min() >= 0 and decoded.max() <= 1
+    assert tiny().fit(X3).loss_ == "mse"
+
+
+def test_binary_crossentropy_refuses_data_outside_zero_one(X3):
+    with pytest.raises(ValueError, match=r"needs values in \[0, 1\]"):
+        tiny(loss="binary_crossentropy").fit(X3)
+
+
+def test_feature_names_and_pandas_output(X3):
+    pd = pytest.importorskip("pandas")
+    est = tiny().set_output(transform="pandas").fit(X3)
+    out = est.transform(X3)
+    assert isinstance(out, pd.DataFrame)
+    expected = [f"lstmautoencodertransformer{i}" for i in range(4)]
+    assert list(out.columns) == expected
+    assert list(est.get_feature_names_out()) == expected
+
+
+def test_dataframe_rows_record_feature_names():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(
+        np.random.RandomState(0).normal(size=(12, 4)), columns=list("abcd")
+    )
+    est = tiny().fit(df)
+    assert list(est.feature_names_in_) == list("abcd")
+    # Refitting on sequences forgets the column names.
+    assert not hasattr(tiny().fit(df).fit(np.zeros((3, 2, 1))), "feature_names_in_")
+
+
+def test_pipeline_with_kmeans(X3):
+    pipe = Pipeline(
+        [("embed", tiny()), ("cluster", KMeans(2, n_init=2, random_state=0))]
+    )
+    labels = pipe.fit_predict(X3)
+    assert labels.shape == (30,) and set(labels) <= {0, 1}
+
+
+def test_grid_search_over_a_pipeline_in_two_processes():
+    rng = np.random.RandomState(0)
+    X = np.concatenate([rng.normal(0, 1, (20, 5, 1)), rng.normal(3, 1, (20, 5, 1))])
+    y = np.repeat([0, 1], 20)
+    pipe = Pipeline([("embed", tiny()), ("clf", LogisticRegression())])
+    search = GridSearchCV(pipe, {"embed__n_components": [2, 3]}, cv=2, n_jobs=2)
+    search.fit(X, y)
+    assert search.best_params_["embed__n_components"] in (2, 3)
+    assert search.best_score_ > 0.8
+    assert search.predict(X).shape == (40,)
+
+
+def test_grid_search_on_the_transformer_alone_uses_its_score(X3):
+    search = GridSearchCV(tiny(), {"n_components": [2, 4]}, cv=2)
+    search.fit(X3)
+    assert set(search.cv_results_["mean_test_score"] < 0) == {True}
+    assert search.best_estimator_.n_components in (2, 4)
+
+
+def test_clone_of_a_fitted_estimator_is_unfitted_with_equal_params(X3):
+    est = tiny().fit(X3)
+    copy = clone(est)
+    assert copy.get_params() == est.get_params()
+    assert not hasattr(copy, "model_")
+
+
+@pytest.mark.parametrize("fitted", [False, True])
+def test_pickle_and_joblib_round_trips(X3, tmp_path, fitted):
+    est = tiny()
+    if fitted:
+        est.fit(X3)
+    for restored in (
+        pickle.loads(pickle.dumps(est)),
+        joblib.load(joblib.dump(est, tmp_path / "est.joblib")[0]),
+    ):
+        assert restored.get_params() == est.get_params()
+        if fitted:
+            np.testing.assert_array_equal(restored.transform(X3), est.transform(X3))
+            # The restored sub-models share weights again.
+            assert restored.encoder_.get_layer(
+                "encoder_0"
+            ) is restored.model_.get_layer("encoder_0")
+
+
+def test_unpickling_in_a_fresh_process_transforms_identically(X3, tmp_path):
+    est = tiny().fit(X3)
+    np.save(tmp_path / "X.npy", X3)
+    np.save(tmp_path / "expected.npy", est.transform(X3))
+    (tmp_path / "est.pkl").write_bytes(pickle.dumps(est))
+    code = textwrap.dedent(
+        f"""
+        import pickle, numpy as np
+        est = pickle.loads(open({str(tmp_path / "est.pkl")!r}, "rb").read())
+        X = np.load({str(tmp_path / "X.npy")!r})
+        expected = np.load({str(tmp_path / "expected.npy")!r})
+        print(np.array_equal(est.transform(X), expected))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "True", out.stderr
+
+
+def test_pickle_holds_weights_not_three_copies_of_the_model(X3):
+    est = tiny(n_components=32).fit(X3)
+    n_weights = sum(v.numpy().nbytes for v in est.model_.variables)
+    assert len(pickle.dumps(est)) < 1.5 * n_weights + 20_000
+
+
+def test_function_transformer_in_front_of_the_embedding(X3):
+    pipe = Pipeline(
+        [("scale", FunctionTransformer(lambda X: X * 2.0)), ("embed", tiny())]
+    )
+    assert pipe.fit_transform(X3).shape == (30, 4)
+
+
+def test_estimator_is_documented():
+    assert "Examples" in LSTMAutoencoderTransformer.__doc__

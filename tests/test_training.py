@@ -1,0 +1,184 @@
+"""Training control: stopping rules, history, callbacks, warm starts, progress."""
+
+import keras
+import numpy as np
+import pytest
+from conftest import tiny
+
+
+def test_history_loss_curve_and_n_iter_agree(X3):
+    est = tiny(max_iter=3, tol=0.0).fit(X3)
+    assert list(est.history_) == ["loss"]
+    assert est.loss_curve_ == est.history_["loss"]
+    assert est.n_iter_ == 3 == len(est.loss_curve_)
+    assert all(isinstance(v, float) for v in est.loss_curve_)
+
+
+def test_tol_stops_on_the_training_loss_like_mlp(X3):
+    # After the first epoch none can improve the loss by 1e6: stop after
+    # n_iter_no_change more.
+    est = tiny(max_iter=50, tol=1e6, n_iter_no_change=2).fit(X3)
+    assert est.n_iter_ == 3
+
+
+def test_early_stopping_validates_and_restores_the_best_weights(X3):
+    est = tiny(max_iter=6, early_stopping=True, validation_fraction=0.2, tol=0.0)
+    est.fit(X3)
+    assert set(est.history_) == {"loss", "val_loss"}
+    assert len(est.history_["val_loss"]) == est.n_iter_
+    # The kept weights are those of the best validation epoch: re-scoring the
+    # held-out part gives the best recorded validation loss.
+    order = np.random.RandomState(est._run_seed(0)).permutation(len(X3))
+    held_out = X3[order[:6]]
+    val_loss = est.model_.evaluate(
+        [held_out, np.ones(held_out.shape[:2], bool)],
+        np.concatenate([held_out, np.ones((*held_out.shape[:2], 1), np.float32)], -1),
+        verbose=0,
+    )
+    np.testing.assert_allclose(val_loss, min(est.history_["val_loss"]), rtol=1e-4)
+
+
+def test_early_stopping_stops_after_n_iter_no_change(X3):
+    est = tiny(max_iter=40, early_stopping=True, tol=1e6, n_iter_no_change=3)
+    assert est.fit(X3).n_iter_ == 4
+
+
+def test_early_stopping_needs_two_sequences():
+    with pytest.raises(ValueError, match="needs at least 2 sequences"):
+        tiny(early_stopping=True).fit(np.zeros((1, 3, 1)))
+
+
+class _Counter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs += 1
+
+
+def test_user_callbacks_run_on_copies(X3):
+    counter = _Counter()
+    est = tiny(max_iter=2, callbacks=[counter]).fit(X3)
+    est.fit(X3)
+    assert counter.epochs == 0 and counter.model is None  # the original is untouched
+    assert est.callbacks[0] is counter
+
+
+class _Recorder(keras.callbacks.Callback):
+    seen = []
+
+    def on_train_begin(self, logs=None):
+        _Recorder.seen.append(id(self))
+
+
+def test_each_fit_gets_fresh_callback_copies(X3):
+    _Recorder.seen = []
+    est = tiny(callbacks=[_Recorder()])
+    est.fit(X3)
+    est.fit(X3)
+    assert len(_Recorder.seen) == 2 and len(set(_Recorder.seen)) == 2
+
+
+def test_learning_rate_is_recorded_when_a_callback_changes_it(X3):
+    schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
+    est = tiny(max_iter=3, tol=0.0, callbacks=[schedule]).fit(X3)
+    np.testing.assert_allclose(est.history_["learning_rate"], [5e-4, 2.5e-4, 1.25e-4])
+    assert "learning_rate" not in tiny().fit(X3).history_
+
+
+def test_warm_start_continues_from_the_previous_weights(X3):
+    est = tiny(max_iter=2, tol=0.0, warm_start=True).fit(X3)
+    weights = [w.copy() for w in est.model_.get_weights()]
+    est.fit(X3)
+    assert est.n_iter_ == 4 and len(est.loss_curve_) == 4
+    assert est.loss_curve_[2] < est.loss_curve_[0]
+    # Not restarted: a cold fit starts again from the initial loss.
+    cold = tiny(max_iter=2, tol=0.0).fit(X3)
+    assert cold.loss_curve_[0] == est.loss_curve_[0]
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(weights, est.model_.get_weights(), strict=True)
+    )
+
+
+def test_partial_fit_runs_one_epoch_per_call(X3):
+    est = tiny()
+    est.partial_fit(X3)
+    assert est.n_iter_ == 1
+    est.partial_fit(X3[:10])
+    assert est.n_iter_ == 2 and len(est.history_["loss"]) == 2
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "warm_fit"])
+def test_continuing_refuses_a_different_channel_count(X3, method):
+    est = tiny(warm_start=True)
+    est.partial_fit(X3) if method == "partial_fit" else est.fit(X3)
+    before = est.transform(X3)
+    with pytest.raises(
+        ValueError, match="X has 3 channels per step, but .* fitted on 2"
+    ):
+        getattr(est, "partial_fit" if method == "partial_fit" else "fit")(
+            np.zeros((4, 5, 3))
+        )
+    np.testing.assert_array_equal(est.transform(X3), before)
+
+
+def test_warm_start_refuses_a_changed_architecture(X3):
+    est = tiny(warm_start=True).fit(X3)
+    est.set_params(n_components=6)
+    with pytest.raises(ValueError, match="must not change between calls"):
+        est.fit(X3)
+
+
+def test_verbose_0_prints_nothing(X3, capfd):
+    tiny(verbose=0).fit(X3).transform(X3)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_verbose_1_shows_one_progress_bar_with_losses(X3, capfd):
+    tiny(verbose=1, max_iter=3, tol=0.0, early_stopping=True).fit(X3)
+    out, _ = capfd.readouterr()
+    assert "3/3" in out and "loss:" in out and "val_loss:" in out
+
+
+class _Interrupt(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+
+def test_keyboard_interrupt_keeps_a_usable_model_and_warns(X3):
+    est = tiny(max_iter=10, tol=0.0, callbacks=[_Interrupt()])
+    with pytest.warns(UserWarning, match="interrupted after 2 complete epoch"):
+        est.fit(X3)
+    assert est.n_iter_ == 2
+    codes = est.transform(X3)
+    assert codes.shape == (30, 4) and np.isfinite(codes).all()
+
+
+def test_divergence_raises_and_names_the_causes(X3):
+    wild = X3 * 1e30
+    with pytest.raises(FloatingPointError, match="learning_rate_init.*unscaled"):
+        tiny(learning_rate_init=1e6).fit(wild)
+
+
+def test_divergence_in_a_warm_fit_restores_the_previous_model(X3):
+    est = tiny(warm_start=True).fit(X3)
+    before = est.transform(X3)
+    est.set_params(learning_rate_init=1e6)
+    with pytest.raises(FloatingPointError, match="restored"):
+        est.fit(X3 * 1e30)
+    np.testing.assert_array_equal(est.transform(X3), before)
+    assert est.n_iter_ == 2
+
+
+def test_optimizer_instance_is_copied_not_mutated(X3):
+    optimizer = keras.optimizers.SGD(learning_rate=0.05, momentum=0.5)
+    config = optimizer.get_config()
+    est = tiny(optimizer=optimizer).fit(X3)
+    assert optimizer.get_config() == config
+    assert est.model_.optimizer is not optimizer
+    assert type(est.model_.optimizer) is keras.optimizers.SGD
+    np.testing.assert_allclose(float(est.model_.optimizer.learning_rate), 0.05)
