@@ -1,0 +1,105 @@
+"""The Keras network on its own: masking, loss, weights, shapes."""
+
+import keras
+import numpy as np
+import pytest
+
+from sklearn_lstm_ae import _network
+
+ARCH = _network.Architecture(
+    n_channels=2, n_components=3, hidden_layer_sizes=(4,), cell="lstm",
+    bidirectional=False, dropout=0.0, recurrent_dropout=0.0,
+    output_activation="linear",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def net():
+    model, encoder = _network.build(ARCH)
+    _network.initialize(model, ARCH, seed=3)
+    return model, encoder
+
+
+def test_masked_steps_never_reach_the_code(net):
+    _, encoder = net
+    rng = np.random.RandomState(0)
+    values = rng.normal(size=(4, 5, 2)).astype(np.float32)
+    mask = np.arange(5) < np.array([[5], [3], [1], [0]])
+    garbage = values.copy()
+    garbage[~mask] = 1e3
+    np.testing.assert_array_equal(
+        encoder.predict_on_batch([values, mask]),
+        encoder.predict_on_batch([garbage, mask]),
+    )
+
+
+def test_the_autoencoder_decodes_to_the_input_length(net):
+    model, _ = net
+    for steps in (1, 4, 9):
+        out = model.predict_on_batch(
+            [np.zeros((2, steps, 2)), np.ones((2, steps), bool)]
+        )
+        assert out.shape == (2, steps, 3)  # 2 channels + the existence logit
+
+
+def test_decoder_shares_layers_and_matches_the_autoencoder(net):
+    model, encoder = net
+    decoder = _network.build_decoder(model, ARCH, 5)
+    assert decoder.get_layer("decoder_0") is model.get_layer("decoder_0")
+    values = np.random.RandomState(1).normal(size=(3, 5, 2)).astype(np.float32)
+    mask = np.ones((3, 5), bool)
+    codes = encoder.predict_on_batch([values, mask])
+    np.testing.assert_allclose(
+        decoder.predict_on_batch(codes),
+        model.predict_on_batch([values, mask]),
+        atol=1e-6,
+    )
+
+
+def test_initialize_is_a_function_of_the_seed_alone():
+    a, _ = _network.build(ARCH)
+    b, _ = _network.build(ARCH)
+    _network.initialize(a, ARCH, seed=5)
+    _network.initialize(b, ARCH, seed=9)
+    _network.initialize(b, ARCH, seed=5)
+    for va, vb in zip(a.variables, b.variables, strict=True):
+        np.testing.assert_array_equal(va.numpy(), vb.numpy())
+    lstm_bias = a.get_layer("encoder_0").cell.bias.numpy()
+    np.testing.assert_array_equal(lstm_bias[4:8], 1.0)  # unit forget bias
+    np.testing.assert_array_equal(np.delete(lstm_bias, range(4, 8)), 0.0)
+
+
+@pytest.mark.parametrize("kind", ["mse", "mae", "binary_crossentropy"])
+def test_the_loss_ignores_padded_steps(kind):
+    loss = _network.masked_loss(kind)
+    target = np.full((2, 4, 2), 0.25, np.float32)
+    mask = np.array([[1, 1, 0, 0], [1, 0, 0, 0]], np.float32)
+    y_true = np.concatenate([target, mask[..., None]], -1)
+    pred = np.full((2, 4, 3), 0.5, np.float32)
+    pred[..., -1] = np.where(mask > 0, 20.0, -20.0)  # confident, right existence
+    other = pred.copy()
+    other[mask == 0, :2] = 0.9  # change only the padded reconstruction
+    a = float(loss(keras.ops.array(y_true), keras.ops.array(pred)))
+    b = float(loss(keras.ops.array(y_true), keras.ops.array(other)))
+    assert a == pytest.approx(b, abs=1e-7)
+    expected = {"mse": 0.0625, "mae": 0.25}.get(kind)
+    if expected is not None:  # the mean over real steps only
+        assert a == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_loss_teaches_the_length():
+    loss = _network.masked_loss("mse")
+    y_true = np.zeros((1, 3, 2), np.float32)
+    y_true[0, :2, 1] = 1.0  # length 2
+    right = np.zeros((1, 3, 2), np.float32)
+    right[0, :, 1] = [20.0, 20.0, -20.0]
+    wrong = right.copy()
+    wrong[0, 2, 1] = 20.0
+    assert float(loss(y_true, wrong)) > float(loss(y_true, right)) + 1.0
+
+
+@pytest.mark.parametrize("width", [1, 2, 5, 6])
+def test_bidirectional_code_is_exactly_n_components_wide(width):
+    arch = _network.Architecture(2, width, (), "gru", True, 0.0, 0.0, "linear")
+    _, encoder = _network.build(arch)
+    assert encoder.output.shape[-1] == width

@@ -1,0 +1,103 @@
+"""Variable-length sequences: every padding form is the same data."""
+
+import numpy as np
+import pytest
+from conftest import tiny
+
+
+def _nan_padded(seqs, total):
+    out = np.full((len(seqs), total, seqs[0].shape[1] if len(seqs[0]) else 2), np.nan)
+    for i, s in enumerate(seqs):
+        out[i, : len(s)] = s
+    return out
+
+
+def _mask_padded(seqs, total, value):
+    out = _nan_padded(seqs, total)
+    out[np.isnan(out)] = value
+    return out
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.RandomState(1)
+    seqs = [rng.normal(size=(n, 2)) for n in [0, 1, 3, 6, 4, 2, 5, 6, 1, 3] * 2]
+    return tiny(mask_value=-7.0).fit(seqs), seqs
+
+
+def test_every_padding_form_gives_the_same_embedding(fitted):
+    est, seqs = fitted
+    ragged = est.transform(seqs)
+    for form in (
+        _nan_padded(seqs, 6),
+        _nan_padded(seqs, 40),  # any amount of trailing padding
+        _mask_padded(seqs, 6, -7.0),
+        _mask_padded(seqs, 25, -7.0),
+    ):
+        np.testing.assert_allclose(est.transform(form), ragged, atol=1e-5)
+
+
+def test_mask_value_inside_a_sequence_is_data(fitted):
+    est, _ = fitted
+    inner = np.array([[[1.0, 1.0], [-7.0, -7.0], [0.5, 0.2]]])
+    shortened = inner[:, [0, 2]]
+    assert not np.allclose(est.transform(inner), est.transform(shortened))
+    # ...while trailing mask_value steps are padding.
+    tail = np.concatenate([inner, np.full((1, 2, 2), -7.0)], axis=1)
+    np.testing.assert_allclose(est.transform(tail), est.transform(inner), atol=1e-6)
+
+
+def test_fitting_ragged_or_nan_padded_gives_the_same_model(ragged):
+    a = tiny().fit(ragged)
+    b = tiny().fit(_nan_padded(ragged, 11))
+    np.testing.assert_array_equal(a.transform(ragged), b.transform(ragged))
+    assert a.n_timesteps_ == b.n_timesteps_ == 6
+
+
+def test_transform_takes_longer_and_shorter_sequences_than_fit(fitted):
+    est, _ = fitted
+    rng = np.random.RandomState(2)
+    codes = est.transform([rng.normal(size=(30, 2)), rng.normal(size=(2, 2))])
+    assert codes.shape == (2, 4) and np.isfinite(codes).all()
+
+
+def test_empty_sequences_embed_to_a_finite_vector(fitted):
+    est, _ = fitted
+    codes = est.transform([np.zeros((0, 2)), np.zeros((0, 2))])
+    assert np.isfinite(codes).all()
+    np.testing.assert_array_equal(codes[0], codes[1])
+    only_empty = tiny().fit([np.zeros((0, 2))] * 4)
+    assert np.isfinite(only_empty.transform([np.zeros((0, 2))])).all()
+
+
+def test_nan_inside_a_sequence_is_an_error_that_says_where(fitted):
+    est, _ = fitted
+    X = np.ones((3, 4, 2))
+    X[1, 2, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN inside a sequence \(sample 1, step 2\)"):
+        est.transform(X)
+
+
+def test_inverse_transform_pads_after_the_decoded_end(fitted):
+    est, seqs = fitted
+    decoded = est.inverse_transform(est.transform(seqs))
+    assert decoded.shape == (len(seqs), est.n_timesteps_, 2)
+    padding = (decoded == -7.0).all(axis=2)
+    # Padding is a tail: once a step is padding, every later step is too.
+    assert (np.diff(padding.astype(int), axis=1) >= 0).all()
+    nan_est = tiny().fit(seqs)
+    nan_decoded = nan_est.inverse_transform(nan_est.transform(seqs))
+    assert (
+        np.isnan(nan_decoded).all(axis=2) | ~np.isnan(nan_decoded).any(axis=2)
+    ).all()
+
+
+def test_the_code_carries_the_length():
+    # Sequences that differ only in length; a small model learns to decode it.
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(1, 7, size=60)
+    seqs = [np.full((n, 1), 0.5) for n in lengths]
+    est = tiny(n_components=6, max_iter=150, batch_size=30, learning_rate_init=0.01)
+    decoded = est.fit(seqs).inverse_transform(est.transform(seqs))
+    decoded_lengths = (~np.isnan(decoded[..., 0])).sum(axis=1)
+    assert (decoded_lengths == lengths).mean() >= 0.95
