@@ -627,19 +627,76 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         weights = state.pop("_weights", None)
         arch = state.pop("_arch", None)
         super().__setstate__(state)
-        if weights is None:
-            return
-        network, training = keras_modules()
-        arch = network.Architecture(**arch)
+        if weights is not None:
+            network, _ = keras_modules()
+
+            def assign(model):
+                for variable, value in zip(model.variables, weights, strict=True):
+                    variable.assign(value)
+
+            self._adopt(network.Architecture(**arch), assign)
+
+    def _adopt(self, arch, set_weights):
+        """Take a model for ``arch`` from the cache and fill it with ``set_weights``."""
+        _, training = keras_modules()
         entry, lease = training.lend_entry(
             self, arch, self.loss_, self._optimizer_config(),
             self._learning_rate(), 0,
         )  # fmt: skip
-        for variable, value in zip(entry.model.variables, weights, strict=True):
-            variable.assign(value)
+        set_weights(entry.model)
         self._entry, self._lease = entry, lease
         self.model_, self.encoder_ = entry.model, entry.encoder
         self.decoder_ = entry.decoder(self.n_timesteps_)
+
+    # ------------------------------------------------------------ persistence
+    def save(self, path):
+        """Write the fitted estimator to one file that holds no pickle.
+
+        The file is a zip archive with the autoencoder in Keras's ``.keras``
+        format and the parameters, fitted attributes and the versions of
+        sklearn-lstm-ae, Keras and scikit-learn as JSON. Read it back with
+        :meth:`load`. Parameters that only pickle could store (``callbacks``,
+        a ``RandomState`` instance) make ``save`` raise a ``ValueError`` that
+        names them.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write the file (conventionally ending in ``.lstmae``).
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            The estimator, unchanged.
+        """
+        from . import _persistence
+
+        _persistence.save(self, path)
+        return self
+
+    @classmethod
+    def load(cls, path):
+        """Read an estimator written by :meth:`save`.
+
+        The Keras model is loaded with ``safe_mode=True`` and the rest is
+        plain JSON: loading runs no code from the file. A file that is not
+        one of ours, or is truncated or damaged, or was written in a newer
+        file format, raises a ``ValueError`` that says so; a file from a newer
+        sklearn-lstm-ae release in a readable format loads with a warning.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        estimator : LSTMAutoencoderTransformer
+            The fitted estimator; its ``transform`` matches the saved one's.
+        """
+        from . import _persistence
+
+        return _persistence.load(cls, path)
 
 
 def _output_activation(loss):
