@@ -517,7 +517,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         check_is_fitted(self)
         padded = self._read(X, reset=False)
         _, training = keras_modules()
-        return training.predict(self.encoder_, [padded.values, padded.mask])
+        return training.predict_sequences(self.encoder_, padded.values, padded.lengths)
 
     def inverse_transform(self, X):
         """Decode codes back into sequences.
@@ -561,7 +561,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         padded = self._read(X, reset=False)
         mask = padded.mask
         _, training = keras_modules()
-        decoded = training.predict(self.model_, [padded.values, mask])[..., :-1]
+        decoded = training.predict_sequences(
+            self.model_, padded.values, padded.lengths
+        )[..., :-1]
         sq = np.square(decoded - padded.values) * mask[..., None]
         return sq.sum(axis=(1, 2)), padded.lengths * padded.values.shape[2]
 

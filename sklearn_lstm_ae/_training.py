@@ -40,38 +40,69 @@ def retracing_notes_silenced():
         logger.removeFilter(note_filter)
 
 
+# Sequences are sorted by length within spans of this many batches, so a batch
+# holds similar lengths while batch composition and order stay random.
+BUCKET_SPAN = 16
+
+
+def length_buckets(lengths, batch_size, rng=None):
+    """Row indices per batch: random spans, sorted by length within each span.
+
+    Without ``rng`` the rows keep their order before sorting (inference).
+    Each batch is then padded only to its own longest sequence, which saves
+    the work a batch of short sequences would spend on padding. Sorting only
+    within spans of :data:`BUCKET_SPAN` batches keeps batches random: grouping
+    the whole epoch by length makes each gradient step see one length only,
+    which hurts training.
+    """
+    n = len(lengths)
+    order = rng.permutation(n) if rng is not None else np.arange(n)
+    span = batch_size * BUCKET_SPAN
+    batches = []
+    for start in range(0, n, span):
+        rows = order[start : start + span]
+        rows = rows[np.argsort(lengths[rows], kind="stable")]
+        batches += [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
+    if rng is not None:
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
 class Batches(keras.utils.PyDataset):
     """Mini-batches ``((values, mask), target)`` in a seeded, per-epoch order.
 
-    The target is the values with the mask appended as one more channel, which
-    is what :func:`_network.masked_loss` expects.
+    Batches group similar lengths (:func:`length_buckets`) and are cut to
+    their longest sequence plus one step, so that every sequence shorter than
+    the longest training sequence is shown where it ends: the existence head
+    learns the length from that step. The target is the values with the mask
+    appended as one more channel, as :func:`_network.masked_loss` expects.
     """
 
     def __init__(self, values, lengths, batch_size, *, shuffle=False, seed=0):
         super().__init__()
         self.values = values
-        self.mask = np.arange(values.shape[1]) < lengths[:, None]
+        self.lengths = lengths
         self.batch_size = batch_size
-        self.shuffle = shuffle
-        self._rng = np.random.RandomState(seed)
-        self._order = np.arange(len(values))
-        self._reorder()
+        self._rng = np.random.RandomState(seed) if shuffle else None
+        self._plan()
 
-    def _reorder(self):
-        if self.shuffle:
-            self._order = self._rng.permutation(len(self.values))
+    def _plan(self):
+        self._batches = length_buckets(self.lengths, self.batch_size, self._rng)
 
     def __len__(self):
-        return math.ceil(len(self.values) / self.batch_size)
+        return len(self._batches)
 
     def __getitem__(self, index):
-        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
-        values, mask = self.values[rows], self.mask[rows]
+        rows = self._batches[index]
+        steps = min(self.values.shape[1], int(self.lengths[rows].max()) + 1)
+        values = self.values[rows, :steps]
+        mask = np.arange(steps) < self.lengths[rows, None]
         target = np.concatenate([values, mask[..., None].astype(values.dtype)], -1)
         return (values, mask), target
 
     def on_epoch_end(self):
-        self._reorder()
+        if self._rng is not None:
+            self._plan()
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -258,13 +289,40 @@ def predict(model, inputs, *, batch_size=1024, row_multiple=64):
     with retracing_notes_silenced():
         for start in range(0, len(inputs[0]), batch_size):
             chunk = [x[start : start + batch_size] for x in inputs]
-            rows = len(chunk[0])
-            padded_rows = -(-rows // row_multiple) * row_multiple
-            if padded_rows != rows:
-                chunk = [_pad_rows(x, padded_rows) for x in chunk]
-            batch = chunk if len(chunk) > 1 else chunk[0]
-            outputs.append(np.asarray(model.predict_on_batch(batch))[:rows])
+            outputs.append(_predict_rows(model, chunk, row_multiple))
     return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
+
+
+def predict_sequences(model, values, lengths, *, batch_size=1024, row_multiple=64):
+    """``model`` on ``[values, mask]``, each batch cut to its longest sequence.
+
+    Batches group similar lengths (:func:`length_buckets` without shuffling).
+    Masked steps leave the recurrent state untouched, so cutting the padding
+    changes nothing in a sequence's result; it only saves work. Outputs with
+    a time axis are padded back with zeros to ``values``' length.
+    """
+    outputs = None
+    with retracing_notes_silenced():
+        for rows in length_buckets(lengths, batch_size):
+            steps = max(1, int(lengths[rows].max()))
+            chunk = [values[rows, :steps], np.arange(steps) < lengths[rows, None]]
+            out = _predict_rows(model, chunk, row_multiple)
+            if outputs is None:
+                shape = (len(values), *out.shape[1:])
+                if out.ndim == 3:  # the autoencoder's output spans values' steps
+                    shape = (len(values), values.shape[1], out.shape[2])
+                outputs = np.zeros(shape, dtype=np.float32)
+            outputs[rows, : out.shape[1]] = out
+    return outputs
+
+
+def _predict_rows(model, chunk, row_multiple):
+    rows = len(chunk[0])
+    padded_rows = -(-rows // row_multiple) * row_multiple
+    if padded_rows != rows:
+        chunk = [_pad_rows(x, padded_rows) for x in chunk]
+    batch = chunk if len(chunk) > 1 else chunk[0]
+    return np.asarray(model.predict_on_batch(batch))[:rows]
 
 
 def _pad_rows(x, rows):

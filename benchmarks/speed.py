@@ -1,0 +1,411 @@
+"""Speed of LSTMAutoencoderTransformer against the same network written by hand.
+
+Every timing runs in a fresh Python process (so build, compile and tracing are
+counted, as a user meets them) and is the median of --repeat runs. Prints one
+markdown table and writes it to docs/benchmarks/speed.md.
+
+    python benchmarks/speed.py            # the full table (several minutes)
+    python benchmarks/speed.py --quick    # fewer repeats, smaller transform
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE.parent / "docs" / "benchmarks" / "speed.md"
+N, STEPS, CHANNELS, CODE, BATCH, EPOCHS = 4000, 40, 8, 32, 128, 3
+
+
+# ----------------------------------------------------------------- workloads
+def _data(variable):
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    if not variable:
+        return rng.normal(size=(N, STEPS, CHANNELS)).astype("float32")
+    lengths = rng.randint(5, 101, size=N)
+    return [rng.normal(size=(n, CHANNELS)).astype("float32") for n in lengths]
+
+
+def _post_pad(seqs):
+    import numpy as np
+
+    out = np.zeros((len(seqs), max(map(len, seqs)), CHANNELS), "float32")
+    for i, s in enumerate(seqs):
+        out[i, : len(s)] = s
+    return out
+
+
+def case_keras(variable):
+    """The network a user writes by hand: LSTM, RepeatVector, LSTM, Dense."""
+    X = _data(variable)
+    if variable:
+        X = _post_pad(X)
+    t0 = time.perf_counter()
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(X.shape[1:])
+    x = layers.Masking(0.0)(inputs) if variable else inputs
+    code = layers.LSTM(CODE)(x)
+    x = layers.RepeatVector(X.shape[1])(code)
+    x = layers.LSTM(CODE, return_sequences=True)(x)
+    outputs = layers.TimeDistributed(layers.Dense(CHANNELS))(x)
+    model = keras.Model(inputs, outputs)
+    encoder = keras.Model(inputs, code)
+    model.compile("adam", "mse")
+    model.fit(X, X, batch_size=BATCH, epochs=EPOCHS, verbose=0)
+    t1 = time.perf_counter()
+    encoder.predict(X, batch_size=BATCH, verbose=0)
+    t2 = time.perf_counter()
+    return {"fit": t1 - t0, "transform": t2 - t1}
+
+
+def _ours(**params):
+    from sklearn_lstm_ae import LSTMAutoencoderTransformer
+
+    return LSTMAutoencoderTransformer(
+        n_components=CODE, batch_size=BATCH, max_iter=EPOCHS, loss="mse", tol=0.0,
+        random_state=0, **params,
+    )  # fmt: skip
+
+
+def case_ours(variable):
+    X = _data(variable)
+    t0 = time.perf_counter()
+    est = _ours().fit(X)
+    t1 = time.perf_counter()
+    est.transform(X)
+    t2 = time.perf_counter()
+    return {"fit": t1 - t0, "transform": t2 - t1}
+
+
+def case_torch(variable):
+    """A plain PyTorch LSTM autoencoder of the same size."""
+    import torch
+    from torch import nn
+
+    X = torch.from_numpy(_data(False))
+    torch.manual_seed(0)
+    t0 = time.perf_counter()
+
+    class AE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.LSTM(CHANNELS, CODE, batch_first=True)
+            self.dec = nn.LSTM(CODE, CODE, batch_first=True)
+            self.out = nn.Linear(CODE, CHANNELS)
+
+        def encode(self, x):
+            return self.enc(x)[1][0][-1]
+
+        def forward(self, x):
+            code = self.encode(x)
+            rep = code[:, None, :].expand(-1, x.shape[1], -1)
+            return self.out(self.dec(rep)[0])
+
+    model = AE()
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    for _ in range(EPOCHS):
+        for idx in torch.randperm(len(X)).split(BATCH):
+            opt.zero_grad()
+            loss = ((model(X[idx]) - X[idx]) ** 2).mean()
+            loss.backward()
+            opt.step()
+    t1 = time.perf_counter()
+    with torch.no_grad():
+        torch.cat([model.encode(b) for b in X.split(BATCH)])
+    t2 = time.perf_counter()
+    return {"fit": t1 - t0, "transform": t2 - t1}
+
+
+def case_repeated(_):
+    """16 fits of a tiny model in one process, as a grid search does."""
+    import contextlib
+    import gc
+    import logging
+    import resource
+
+    import numpy as np
+
+    from sklearn_lstm_ae import LSTMAutoencoderTransformer, _backend
+
+    _, training = _backend.keras_modules()
+    # Count TensorFlow's own retracing warnings: switch off the filter that
+    # normally hides them during our calls.
+    training.retracing_notes_silenced = contextlib.nullcontext
+    warnings_seen = []
+
+    class Count(logging.Handler):
+        def emit(self, record):
+            if "retracing" in record.getMessage():
+                warnings_seen.append(len(times))
+
+    logging.getLogger("tensorflow").addHandler(Count())
+    X = np.random.RandomState(0).normal(size=(200, 10, 2)).astype("float32")
+
+    def rss_mb():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+    times, rss, traces = [], [], []
+    for i in range(16):
+        est = LSTMAutoencoderTransformer(
+            n_components=4 + i % 2, max_iter=2, random_state=i
+        )  # two architectures, alternating, as a grid over n_components
+        t0 = time.perf_counter()
+        est.fit(X).transform(X)
+        times.append(time.perf_counter() - t0)
+        traces.append(est.encoder_.predict_function.experimental_get_tracing_count())
+        del est
+        gc.collect()
+        rss.append(rss_mb())
+    return {
+        "first": times[0],
+        "per_fit": statistics.median(times[2:]),
+        "rss_growth_12": rss[15] - rss[3],
+        "new_traces_after_warmup": traces[15] - traces[3],
+        "retracing_warnings": len(warnings_seen),
+    }
+
+
+def case_import(which):
+    code = (
+        "import tensorflow"
+        if which == "tensorflow"
+        else "from sklearn_lstm_ae import LSTMAutoencoderTransformer"
+    )
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return {"import": time.perf_counter() - t0}
+
+
+def case_stream(n):
+    """transform of many sequences: throughput and peak memory over input size."""
+    import numpy as np
+
+    est = _ours(max_iter=1).fit(_data(False)[:256])
+    X = (
+        np.random.RandomState(1)
+        .normal(size=(int(n), STEPS, CHANNELS))
+        .astype("float32")
+    )
+
+    def peak_mb():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def rss_now():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    with open("/proc/self/clear_refs", "w") as f:  # reset the high-water mark
+        f.write("5")
+    before = rss_now()
+    t0 = time.perf_counter()
+    est.transform(X)
+    seconds = time.perf_counter() - t0
+    return {
+        "seq_per_s": len(X) / seconds,
+        "peak_over_input": (peak_mb() - before) / (X.nbytes / 2**20),
+    }
+
+
+def case_matmul(_):
+    """This machine's float32 matrix-multiply rate, and the training rate."""
+    import numpy as np
+
+    a = np.random.rand(2048, 2048).astype("float32")
+    a @ a
+    t0 = time.perf_counter()
+    for _ in range(5):
+        a @ a
+    rate = 5 * 2 * 2048**3 / (time.perf_counter() - t0)
+    return {"gflops": rate / 1e9}
+
+
+def training_flops():
+    """Multiply-adds of one training pass (forward + backward ~ 3x forward)."""
+    per_step = (
+        8 * CODE * (CHANNELS + CODE)  # encoder LSTM: 4 gates, input + recurrent
+        + 8 * CODE * (CODE + CODE)  # decoder LSTM
+        + 2 * CODE * (CHANNELS + 1)  # output and existence heads
+    )
+    return 3 * per_step * N * STEPS * EPOCHS
+
+
+CASES = {
+    "keras": case_keras, "ours": case_ours, "torch": case_torch,
+    "repeated": case_repeated, "import": case_import, "stream": case_stream,
+    "matmul": case_matmul,
+}  # fmt: skip
+
+
+# --------------------------------------------------------------- the runner
+def run(case, arg, repeat, backend="tensorflow"):
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    results = []
+    for _ in range(repeat):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--case", case, "--arg", str(arg)],
+            capture_output=True, text=True, env=env,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            return {"error": proc.stderr.strip().splitlines()[-1:]}
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return {k: statistics.median(r[k] for r in results) for k in results[0]}
+
+
+def _have(module):
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
+def main(quick):
+    repeat = 1 if quick else 3
+    rows = []
+    kf = run("keras", "", repeat)
+    of = run("ours", "", repeat)
+    rows.append(
+        (
+            "1. fixed length, fit (s)",
+            of["fit"],
+            kf["fit"],
+            of["fit"] / kf["fit"],
+            "<= 1.10",
+        )
+    )
+    rows.append(("1. fixed length, transform (s)", of["transform"], kf["transform"],
+                 of["transform"] / kf["transform"], "<= 1.10"))  # fmt: skip
+    kv = run("keras", "variable", repeat)
+    ov = run("ours", "variable", repeat)
+    rows.append(
+        (
+            "2. lengths 5..100, fit (s)",
+            ov["fit"],
+            kv["fit"],
+            ov["fit"] / kv["fit"],
+            "<= 0.75",
+        )
+    )
+    rows.append(("2. lengths 5..100, transform (s)", ov["transform"], kv["transform"],
+                 ov["transform"] / kv["transform"], "<= 0.75"))  # fmt: skip
+    rep = run("repeated", "", 1)
+    rows.append(("3. repeated fits: first fit (s)", rep["first"], None, None, ""))
+    rows.append(("3. repeated fits: per later fit (s)", rep["per_fit"], None, None, ""))
+    rows.append(
+        ("3. RSS growth over 12 fits (MB)", rep["rss_growth_12"], None, None, "<= 60")
+    )
+    rows.append(
+        (
+            "3. new transform traces in fits 4..16",
+            rep["new_traces_after_warmup"],
+            None,
+            None,
+            "0",
+        )
+    )
+    rows.append(
+        (
+            "3. TensorFlow retracing warnings, 16 fits",
+            rep["retracing_warnings"],
+            None,
+            None,
+            "0",
+        )
+    )
+    mine = run("import", "ours", 5 if not quick else 2)
+    tf_import = run("import", "tensorflow", 5 if not quick else 2)
+    rows.append(("4. import (s), ours vs tensorflow", mine["import"], tf_import["import"],
+                 mine["import"] / tf_import["import"], "<= 0.40"))  # fmt: skip
+    for backend in ("jax", "torch"):
+        if not _have(backend):
+            rows.append(
+                (f"5. {backend} backend", None, None, None, f"{backend} not installed")
+            )
+            continue
+        kb = run("keras", "", repeat, backend)
+        ob = run("ours", "", repeat, backend)
+        if "error" in kb or "error" in ob:
+            rows.append(
+                (
+                    f"5. {backend} backend",
+                    None,
+                    None,
+                    None,
+                    str(kb.get("error") or ob.get("error")),
+                )
+            )
+            continue
+        rows.append(
+            (
+                f"5. fixed, {backend} backend, fit (s)",
+                ob["fit"],
+                kb["fit"],
+                ob["fit"] / kb["fit"],
+                "",
+            )
+        )
+    if _have("torch"):
+        pt = run("torch", "", repeat)
+        rows.append(("5. plain PyTorch autoencoder, fit (s)", pt["fit"], kf["fit"], pt["fit"] / kf["fit"],
+                     "vs hand-written Keras (TF)"))  # fmt: skip
+    n_stream = 20_000 if quick else 200_000
+    st = run("stream", n_stream, 1)
+    rows.append(
+        (f"6. transform {n_stream} sequences (seq/s)", st["seq_per_s"], None, None, "")
+    )
+    rows.append(
+        ("6. transform peak memory / input size", st["peak_over_input"], None, None, "")
+    )
+    mm = run("matmul", "", 1)
+    achieved = training_flops() / of["fit"] / 1e9
+    rows.append(("7. numpy float32 matmul (GFLOP/s)", mm["gflops"], None, None, ""))
+    rows.append(("7. our fixed-length training (GFLOP/s)", achieved, None, None,
+                 f"{100 * achieved / mm['gflops']:.1f}% of matmul rate"))  # fmt: skip
+
+    def fmt(v):
+        return "" if v is None else f"{v:.3g}"
+
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; median of {repeat} fresh-process runs.",
+        "",
+        "| measurement | ours | hand-written Keras | ratio | target / note |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {n} | {fmt(a)} | {fmt(b)} | {fmt(r)} | {t} |" for n, a, b, r, t in rows
+    ]
+    table = "\n".join(lines)
+    print(table)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text("# Speed\n\n" + table + "\n")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", choices=sorted(CASES))
+    parser.add_argument("--arg", default="")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(CASES[args.case](args.arg)))
+    else:
+        main(args.quick)
