@@ -280,105 +280,61 @@ def _have(module):
 def main(quick):
     repeat = 1 if quick else 3
     rows = []
-    kf = run("keras", "", repeat)
-    of = run("ours", "", repeat)
-    rows.append(
-        (
-            "1. fixed length, fit (s)",
-            of["fit"],
-            kf["fit"],
-            of["fit"] / kf["fit"],
-            "<= 1.10",
-        )
-    )
-    rows.append(("1. fixed length, transform (s)", of["transform"], kf["transform"],
-                 of["transform"] / kf["transform"], "<= 1.10"))  # fmt: skip
-    kv = run("keras", "variable", repeat)
-    ov = run("ours", "variable", repeat)
-    rows.append(
-        (
-            "2. lengths 5..100, fit (s)",
-            ov["fit"],
-            kv["fit"],
-            ov["fit"] / kv["fit"],
-            "<= 0.75",
-        )
-    )
-    rows.append(("2. lengths 5..100, transform (s)", ov["transform"], kv["transform"],
-                 ov["transform"] / kv["transform"], "<= 0.75"))  # fmt: skip
+
+    def add(name, ours, reference=None, note=""):
+        ratio = ours / reference if reference else None
+        rows.append((name, ours, reference, ratio, note))
+
+    kf, of = run("keras", "", repeat), run("ours", "", repeat)
+    add("1. fixed length, fit (s)", of["fit"], kf["fit"], "<= 1.10")
+    add("1. fixed length, transform (s)", of["transform"], kf["transform"], "<= 1.10")
+    kv, ov = run("keras", "variable", repeat), run("ours", "variable", repeat)
+    add("2. lengths 5..100, fit (s)", ov["fit"], kv["fit"], "<= 0.75")
+    add("2. lengths 5..100, transform (s)", ov["transform"], kv["transform"], "<= 0.75")
     rep = run("repeated", "", 1)
-    rows.append(("3. repeated fits: first fit (s)", rep["first"], None, None, ""))
-    rows.append(("3. repeated fits: per later fit (s)", rep["per_fit"], None, None, ""))
-    rows.append(
-        ("3. RSS growth over 12 fits (MB)", rep["rss_growth_12"], None, None, "<= 60")
-    )
-    rows.append(
-        (
-            "3. new transform traces in fits 4..16",
-            rep["new_traces_after_warmup"],
-            None,
-            None,
-            "0",
-        )
-    )
-    rows.append(
-        (
-            "3. TensorFlow retracing warnings, 16 fits",
-            rep["retracing_warnings"],
-            None,
-            None,
-            "0",
-        )
-    )
-    mine = run("import", "ours", 5 if not quick else 2)
-    tf_import = run("import", "tensorflow", 5 if not quick else 2)
-    rows.append(("4. import (s), ours vs tensorflow", mine["import"], tf_import["import"],
-                 mine["import"] / tf_import["import"], "<= 0.40"))  # fmt: skip
+    add("3. repeated fits: first fit (s)", rep["first"])
+    add("3. repeated fits: per later fit (s)", rep["per_fit"])
+    add("3. RSS growth over 12 fits (MB)", rep["rss_growth_12"], note="<= 60")
+    add("3. new transform traces, fits 4..16", rep["new_traces_after_warmup"], note="0")
+    add("3. TF retracing warnings, 16 fits", rep["retracing_warnings"], note="0")
+    imports = 2 if quick else 5
+    mine, tf = run("import", "ours", imports), run("import", "tensorflow", imports)
+    add("4. import (s): ours / tensorflow", mine["import"], tf["import"], "<= 0.40")
     for backend in ("jax", "torch"):
         if not _have(backend):
-            rows.append(
-                (f"5. {backend} backend", None, None, None, f"{backend} not installed")
-            )
+            add(f"5. {backend} backend", None, note=f"{backend} not installed")
             continue
-        kb = run("keras", "", repeat, backend)
-        ob = run("ours", "", repeat, backend)
+        kb, ob = run("keras", "", repeat, backend), run("ours", "", repeat, backend)
         if "error" in kb or "error" in ob:
-            rows.append(
-                (
-                    f"5. {backend} backend",
-                    None,
-                    None,
-                    None,
-                    str(kb.get("error") or ob.get("error")),
-                )
+            add(
+                f"5. {backend} backend",
+                None,
+                note=str(kb.get("error") or ob.get("error")),
             )
             continue
-        rows.append(
-            (
-                f"5. fixed, {backend} backend, fit (s)",
-                ob["fit"],
-                kb["fit"],
-                ob["fit"] / kb["fit"],
-                "",
-            )
+        add(f"5. fixed, {backend} backend, fit (s)", ob["fit"], kb["fit"])
+        add(
+            f"5. fixed, {backend} backend, transform (s)",
+            ob["transform"],
+            kb["transform"],
         )
     if _have("torch"):
         pt = run("torch", "", repeat)
-        rows.append(("5. plain PyTorch autoencoder, fit (s)", pt["fit"], kf["fit"], pt["fit"] / kf["fit"],
-                     "vs hand-written Keras (TF)"))  # fmt: skip
+        add(
+            "5. plain PyTorch autoencoder, fit (s)",
+            pt["fit"],
+            kf["fit"],
+            "vs Keras (TF)",
+        )
     n_stream = 20_000 if quick else 200_000
     st = run("stream", n_stream, 1)
-    rows.append(
-        (f"6. transform {n_stream} sequences (seq/s)", st["seq_per_s"], None, None, "")
-    )
-    rows.append(
-        ("6. transform peak memory / input size", st["peak_over_input"], None, None, "")
-    )
+    add(f"6. transform {n_stream} sequences (seq/s)", st["seq_per_s"])
+    add("6. transform peak memory / input size", st["peak_over_input"])
     mm = run("matmul", "", 1)
     achieved = training_flops() / of["fit"] / 1e9
-    rows.append(("7. numpy float32 matmul (GFLOP/s)", mm["gflops"], None, None, ""))
-    rows.append(("7. our fixed-length training (GFLOP/s)", achieved, None, None,
-                 f"{100 * achieved / mm['gflops']:.1f}% of matmul rate"))  # fmt: skip
+    add("7. numpy float32 matmul (GFLOP/s)", mm["gflops"])
+    share = f"{100 * achieved / mm['gflops']:.1f}% of the matmul rate"
+    add("7. our fixed-length training (GFLOP/s)", achieved, note=share)
 
     def fmt(v):
         return "" if v is None else f"{v:.3g}"
