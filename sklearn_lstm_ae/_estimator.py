@@ -238,13 +238,16 @@ class LSTMAutoencoderTransformer(
     def _read(self, X, *, reset):
         """Any accepted input form -> ``Padded``; records input facts on reset."""
         fitted_on_table = not reset and self._fitted_on_table
-        if _sequences.is_table(X) and (reset or fitted_on_table):
+        is_table = _sequences.is_table(X)
+        if is_table:
+            _sequences.refuse_strings(X)
+        if is_table and (reset or fitted_on_table):
             rows = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
             X = _sequences.rows_to_sequences(rows, self.n_timesteps)
             table = True
-        elif _sequences.is_table(X):
+        elif is_table:
             # A model fitted on sequences reads a table's rows as sequences.
-            rows = check_array(X, dtype=[np.float32, np.float64])
+            rows = check_array(X, dtype=[np.float32, np.float64], input_name="X")
             X = _sequences.rows_to_sequences(rows, self.n_timesteps)
             table = False
         else:
@@ -291,6 +294,15 @@ class LSTMAutoencoderTransformer(
         return tuple(int(s) for s in sizes)
 
     def _optimizer_config(self):
+        if not isinstance(self.optimizer, str):
+            import keras
+
+            if not isinstance(self.optimizer, keras.optimizers.Optimizer):
+                raise TypeError(
+                    f"optimizer must be one of {sorted(_OPTIMIZERS)} or a "
+                    "keras.optimizers.Optimizer instance; got "
+                    f"{self.optimizer!r} of type {type(self.optimizer).__name__}."
+                )
         if isinstance(self.optimizer, str):
             return {
                 "class_name": self.optimizer,
@@ -344,12 +356,32 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self : LSTMAutoencoderTransformer
             The updated estimator.
         """
+        self._validate_params()
         warm = hasattr(self, "model_")
-        if not warm:
-            self._validate_params()
         return self._train(X, epochs=1, warm=warm, stopping=False)
 
     def _train(self, X, *, epochs, warm, stopping):
+        """Fit or continue; on any error the estimator is left as it was."""
+        before = dict(self.__dict__)
+        previous = before.get("_entry")
+        snapshot = _snapshot(previous) if previous is not None else None
+        try:
+            self._train_steps(X, epochs, warm, stopping)
+        except BaseException:
+            if snapshot is not None:
+                _restore(snapshot)
+            new_lease = self.__dict__.get("_lease")
+            if new_lease is not None and new_lease is not before.get("_lease"):
+                new_lease()  # a model taken for this fit goes back to the cache
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        old_lease = before.get("_lease")
+        if old_lease is not None and self._lease is not old_lease:
+            old_lease()  # the previous model, now unused, goes back to the cache
+        return self
+
+    def _train_steps(self, X, epochs, warm, stopping):
         network, training = keras_modules()
         padded = self._read(X, reset=not warm)
         loss = self._loss_kind(padded, self.loss_ if warm else None)
@@ -363,28 +395,31 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             recurrent_dropout=float(self.recurrent_dropout),
             output_activation=_output_activation(loss),
         )
-        if warm:
-            if arch != self._entry.arch or loss != self.loss_:
-                raise ValueError(
-                    "warm_start and partial_fit continue training the fitted "
-                    "network, so the parameters that shape it (n_components, "
-                    "hidden_layer_sizes, cell, bidirectional, dropout, "
-                    "recurrent_dropout, loss) must not change between calls; "
-                    "set warm_start=False to train a new network."
-                )
-            entry, lease = self._entry, self._lease
-        else:
-            old_lease = getattr(self, "_lease", None)
-            if old_lease is not None:
-                old_lease()  # hand the previous model back before taking one
-            build_seed = self._seeds()[0]
-            entry, lease = training.lend_entry(
-                self, arch, loss, self._optimizer_config(),
-                self._learning_rate(), build_seed,
-            )  # fmt: skip
+        if warm and (arch != self._entry.arch or loss != self.loss_):
+            raise ValueError(
+                "warm_start and partial_fit continue training the fitted "
+                "network, so the parameters that shape it (n_components, "
+                "hidden_layer_sizes, cell, bidirectional, dropout, "
+                "recurrent_dropout, loss) must not change between calls; "
+                "set warm_start=False to train a new network."
+            )
+        user_callbacks = training.copy_callbacks(self._checked_callbacks())
+        optimizer_config = self._optimizer_config()
         epochs_before = self.n_iter_ if warm else 0
         run_seed = self._run_seed(epochs_before)
         train, val = self._split(padded, stopping, run_seed)
+
+        if warm:
+            entry = self._entry
+        else:
+            entry, lease = training.lend_entry(
+                self, arch, loss, optimizer_config, self._learning_rate(),
+                self._seeds()[0], reuse=self.__dict__.get("_entry"),
+            )  # fmt: skip
+            if lease is not None:  # None: our own model, re-initialised
+                self._lease = lease
+        self._entry = entry
+
         batches = training.Batches(
             train.values, train.lengths, self.batch_size,
             shuffle=self.shuffle, seed=run_seed,
@@ -392,7 +427,6 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         val_batches = None
         if val is not None:
             val_batches = training.Batches(val.values, val.lengths, _VALIDATION_BATCH)
-
         log, guard = training.EpochLog(), training.GuardFinite()
         callbacks = [log, guard]
         if self.verbose == 1:
@@ -404,8 +438,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                     self.tol, self.n_iter_no_change, restore_best=val is not None,
                 )
             )  # fmt: skip
-        callbacks += training.copy_callbacks(self.callbacks)
-        snapshot = _snapshot(entry) if warm else None
+        callbacks += user_callbacks
         try:
             with training.retracing_notes_silenced():
                 entry.model.fit(
@@ -418,12 +451,18 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 f"Training interrupted after {len(log.history.get('loss', []))} "
                 "complete epoch(s); the estimator keeps the weights learned so far.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         if guard.diverged:
-            self._diverged(entry, lease, snapshot)
+            raise FloatingPointError(
+                "Training diverged: the loss became NaN or infinite. Likely causes: "
+                f"learning_rate_init={self.learning_rate_init} is too high for this "
+                "data, or the data is unscaled (values far outside [-1, 1]); lower "
+                "the learning rate or standardise the channels. The estimator was "
+                "left as it was before this call."
+            )
 
-        self._entry, self._lease, self.loss_ = entry, lease, loss
+        self.loss_ = loss
         n_steps = padded.values.shape[1]
         variable = bool(np.any(padded.lengths != n_steps))
         if warm:
@@ -436,7 +475,17 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self.model_, self.encoder_ = entry.model, entry.encoder
         self.decoder_ = entry.decoder(n_steps)
         self._record_history(log.history, warm)
-        return self
+
+    def _checked_callbacks(self):
+        import keras
+
+        for callback in self.callbacks or ():
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise TypeError(
+                    "callbacks must be a list of keras.callbacks.Callback instances; "
+                    f"got {callback!r} of type {type(callback).__name__}."
+                )
+        return self.callbacks
 
     def _learning_rate(self):
         if isinstance(self.optimizer, str):
@@ -467,21 +516,6 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         return (
             _sequences.Padded(padded.values[train], padded.lengths[train]),
             _sequences.Padded(padded.values[val], padded.lengths[val]),
-        )
-
-    def _diverged(self, entry, lease, snapshot):
-        if snapshot is None:
-            lease()
-            for name in ("_entry", "_lease"):
-                self.__dict__.pop(name, None)
-        else:
-            _restore(entry, snapshot)
-        raise FloatingPointError(
-            "Training diverged: the loss became NaN or infinite. Likely causes: "
-            f"learning_rate_init={self.learning_rate_init} is too high for this "
-            "data, or the data is unscaled (values far outside [-1, 1]); lower "
-            "the learning rate or standardise the channels. "
-            + ("The weights from before this fit were restored." if snapshot else "")
         )
 
     def _record_history(self, epochs, warm):
@@ -712,6 +746,6 @@ def _snapshot(entry):
     return [(v, v.numpy()) for v in variables]
 
 
-def _restore(entry, snapshot):
+def _restore(snapshot):
     for variable, value in snapshot:
         variable.assign(value)

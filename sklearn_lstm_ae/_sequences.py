@@ -43,7 +43,13 @@ def is_table(X):
     if hasattr(X, "iloc") or hasattr(X, "tocsr") or hasattr(X, "toarray"):
         return True
     if isinstance(X, (list, tuple)):
-        return len(X) > 0 and all(np.ndim(row) <= 1 for row in X[:1])
+        # Rows of unequal length are not a table: they go to the sequence path,
+        # whose error explains how to pass sequences of different lengths.
+        try:
+            shapes = {np.shape(row) for row in X}
+        except ValueError:  # a row that is itself ragged is no table row
+            return False
+        return len(shapes) == 1 and len(shapes.pop()) <= 1
     return np.asarray(X).ndim == 2
 
 
@@ -67,7 +73,7 @@ def rows_to_sequences(X, n_timesteps):
 
 
 def _as_numeric(x, what):
-    """``x`` as a float array, or a TypeError/ValueError that says why not."""
+    """``x`` as a real-valued array, or a TypeError/ValueError that says why not."""
     if hasattr(x, "toarray") or hasattr(x, "tocsr"):
         raise TypeError(
             f"{what} is a sparse matrix; sequences must be dense. Accepted: "
@@ -75,28 +81,72 @@ def _as_numeric(x, what):
         )
     try:
         arr = np.asarray(x)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise ValueError(
             f"{what} could not be read as an array ({exc}). Accepted: {ACCEPTED_FORMS}."
         ) from None
-    if arr.dtype.kind == "c":
+    if arr.dtype.kind == "O" and arr.ndim == 0:
+        raise TypeError(
+            f"{what} is a {type(x).__name__}, not an array-like of numbers. "
+            f"Accepted: {ACCEPTED_FORMS}."
+        )
+    if arr.dtype.kind == "c" or (
+        arr.dtype.kind == "O" and any(isinstance(v, complex) for v in arr.flat)
+    ):
         raise ValueError(
             f"{what} holds complex numbers; only real numbers are accepted."
+        )
+    _refuse_string_array(arr, what)
+    if arr.dtype.kind in "mM":
+        raise TypeError(
+            f"{what} holds {arr.dtype} values (dates or durations); only real "
+            "numbers (float, int or bool) are accepted. Convert them to numbers "
+            "first."
         )
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as exc:
+            hint = ""
+            if "sequence" in str(exc):
+                hint = (
+                    " An object array of sequences is not accepted: pass "
+                    "sequences of different lengths as a list of 2-D arrays "
+                    "(length_i, n_channels)."
+                )
             raise TypeError(
                 f"{what} must hold real numbers; got values of dtype {arr.dtype} "
-                "that cannot be converted to float."
+                f"that cannot be converted to float.{hint}"
             ) from None
     return arr
+
+
+def _refuse_string_array(arr, what):
+    if arr.dtype.kind in "US" or (
+        arr.dtype.kind == "O" and any(isinstance(v, (str, bytes)) for v in arr.flat)
+    ):
+        raise TypeError(
+            f"{what} holds strings; only real numbers (float, int or bool) are "
+            "accepted. Convert the data to numbers first."
+        )
+
+
+def refuse_strings(X, what="X"):
+    """Refuse a dense table of strings, which array validation would convert."""
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        return
+    try:
+        arr = np.asarray(X)
+    except (TypeError, ValueError):
+        return  # the table's own validation explains what is wrong
+    _refuse_string_array(arr, what)
 
 
 def _trailing_padding(steps_are_padding):
     """Count, per row of a boolean (n, T) array, the True values at its end."""
     n_steps = steps_are_padding.shape[1]
+    if n_steps == 0:  # argmax refuses an empty axis
+        return np.zeros(len(steps_are_padding), dtype=np.int64)
     is_data = ~steps_are_padding[:, ::-1]
     first_data_from_end = np.where(is_data.any(axis=1), is_data.argmax(axis=1), n_steps)
     return first_data_from_end
@@ -124,8 +174,10 @@ def _lengths_and_check(arr, mask_value, what):
             "accepted only as padding: whole steps, every channel NaN, at the end "
             "of a sequence."
         )
-    if np.isinf(arr).any():
-        i, t = np.argwhere(np.isinf(arr).any(axis=2))[0]
+    # Only real steps: a trailing step of mask_value=inf is padding.
+    bad_inf = np.isinf(arr).any(axis=2) & inside
+    if bad_inf.any():
+        i, t = np.argwhere(bad_inf)[0]
         raise ValueError(
             f"{what} contains infinity (sample {i}, step {t}); all values must be "
             "finite."
@@ -175,7 +227,17 @@ def to_padded(X, *, mask_value=None, what="X"):
     values = np.zeros((arr.shape[0], n_steps, arr.shape[2]), dtype=np.float32)
     keep = min(n_steps, arr.shape[1])
     inside = np.arange(keep) < lengths[:, None]
-    values[:, :keep] = np.where(inside[:, :, None], arr[:, :keep], 0.0)
+    with np.errstate(over="ignore"):
+        values[:, :keep] = np.where(inside[:, :, None], arr[:, :keep], 0.0)
+    # Inputs are finite by now, so an infinity here is a float32 overflow.
+    overflow = np.isinf(values).any(axis=2)
+    if overflow.any():
+        i, t = np.argwhere(overflow)[0]
+        raise ValueError(
+            f"{what} holds a value too large for float32 (sample {i}, step {t}); "
+            f"values must lie within +/-{np.finfo(np.float32).max:.4g}. Scale the "
+            "data."
+        )
     return Padded(values, lengths)
 
 
@@ -186,19 +248,27 @@ def _ragged_to_padded(X, mask_value, what):
     for i, seq in enumerate(X):
         arr = _as_numeric(seq, f"{what}[{i}]")
         if arr.ndim == 1 and arr.size == 0:
-            arr = arr.reshape(0, -1)
+            arr = arr.reshape(0, 0)  # an empty sequence; its width is unknown
         if arr.ndim != 2:
+            hint = ""
+            if arr.ndim == 1:
+                hint = (
+                    f" For a univariate sequence pass {what}[{i}].reshape(-1, 1);"
+                    " a list of equal-length 1-D rows is read as a 2-D table."
+                )
             raise ValueError(
                 f"{what}[{i}] is a {arr.ndim}-D array of shape {arr.shape}; each "
-                "sequence in a list must be 2-D (length_i, n_channels)."
+                f"sequence in a list must be 2-D (length_i, n_channels).{hint}"
             )
         seqs.append(arr)
-    widths = {arr.shape[1] for arr in seqs if arr.shape[0] or arr.shape[1]}
+    # A (0, 0) sequence is empty and fits any channel count.
+    sized = [(i, arr.shape[1]) for i, arr in enumerate(seqs) if arr.shape != (0, 0)]
+    widths = {width for _, width in sized}
     if len(widths) > 1:
-        first = seqs[0].shape[1]
-        i = next(i for i, arr in enumerate(seqs) if arr.shape[1] != first)
+        j, first = sized[0]
+        i, width = next((i, w) for i, w in sized if w != first)
         raise ValueError(
-            f"{what}[{i}] has {seqs[i].shape[1]} channels but {what}[0] has {first}; "
+            f"{what}[{i}] has {width} channels but {what}[{j}] has {first}; "
             "all sequences must have the same number of channels."
         )
     n_channels = widths.pop() if widths else 0

@@ -264,12 +264,21 @@ class ModelCache:
 MODELS = ModelCache()
 
 
-def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed):
-    """A reset entry for this architecture, loss and optimizer, and its lease."""
+def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed, *, reuse=None):
+    """A reset entry for this architecture, loss and optimizer, and its lease.
+
+    ``reuse`` is the entry ``owner`` already holds: when it fits, it is reset
+    and returned with a ``None`` lease (the owner keeps the lease it has).
+    """
     key = (arch, loss, repr(optimizer_config))
+    if reuse is not None and reuse.key == key:
+        reuse.reset(seed, learning_rate)
+        return reuse, None
 
     def make():
-        return _Entry(arch, loss, keras.optimizers.deserialize(optimizer_config))
+        entry = _Entry(arch, loss, keras.optimizers.deserialize(optimizer_config))
+        entry.key = key
+        return entry
 
     entry, lease = MODELS.lend(owner, key, make)
     entry.reset(seed, learning_rate)

@@ -168,10 +168,19 @@ def test_divergence_in_a_warm_fit_restores_the_previous_model(X3):
     est = tiny(warm_start=True).fit(X3)
     before = est.transform(X3)
     est.set_params(learning_rate_init=1e6)
-    with pytest.raises(FloatingPointError, match="restored"):
+    with pytest.raises(FloatingPointError, match="left as it was"):
         est.fit(X3 * 1e30)
     np.testing.assert_array_equal(est.transform(X3), before)
     assert est.n_iter_ == 2
+
+
+def test_divergence_in_a_refit_keeps_the_previous_model(X3):
+    est = tiny().fit(X3)
+    before = est.transform(X3)
+    with pytest.raises(FloatingPointError):
+        est.set_params(learning_rate_init=1e6).fit(X3 * 1e30)
+    np.testing.assert_array_equal(est.transform(X3), before)
+    assert est.learning_rate_init == 1e6 and est.n_iter_ == 2
 
 
 def test_optimizer_instance_is_copied_not_mutated(X3):
