@@ -27,6 +27,11 @@ def _stderr_silenced():
         os.close(saved)
 
 
+# Marks a TF_CPP_MIN_LOG_LEVEL that we set, not the user: child processes
+# (Dask or loky workers) inherit both and stay quiet too.
+_OURS = "_SKLEARN_LSTM_AE_SET_TF_LOG_LEVEL"
+
+
 def keras_modules():
     """Import Keras and this package's Keras modules; return ``(network, training)``.
 
@@ -35,8 +40,10 @@ def keras_modules():
     read) is discarded. A level the user set is left alone, and so is their
     output.
     """
-    if "keras" not in sys.modules and "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+    user_level = "TF_CPP_MIN_LOG_LEVEL" in os.environ and _OURS not in os.environ
+    if "keras" not in sys.modules and not user_level:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        os.environ[_OURS] = "1"
         with _stderr_silenced():
             import keras  # noqa: F401
     from . import _network, _training
