@@ -112,7 +112,7 @@ class LSTMAutoencoderTransformer(
     ----------
     n_features_in_ : int
         Number of columns for 2-D input, number of channels for sequences.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame with string column names.
     n_timesteps_ : int
         Length of the longest training sequence.
@@ -426,7 +426,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         )  # fmt: skip
         val_batches = None
         if val is not None:
-            val_batches = training.Batches(val.values, val.lengths, _VALIDATION_BATCH)
+            val_batches = training.Batches(
+                val.values, val.lengths, _VALIDATION_BATCH,
+                group_lengths=True,  # evaluation only: no effect on the result
+            )  # fmt: skip
         log, guard = training.EpochLog(), training.GuardFinite()
         callbacks = [log, guard]
         if self.verbose == 1:
@@ -580,8 +583,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         decoded = training.predict(self.decoder_, [codes])
         values, exists = decoded[..., :-1], decoded[..., -1] > 0
         n_steps = values.shape[1]
+        lengths = np.full(len(values), n_steps)
         if self._variable_length:
             lengths = np.where(exists.all(axis=1), n_steps, np.argmin(exists, axis=1))
+        if self._variable_length:
             fill = np.nan if self.mask_value is None else self.mask_value
             values = _sequences.fill_padding(values, lengths, fill)
         values = np.asarray(values, dtype=np.float32)

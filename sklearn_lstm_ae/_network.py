@@ -19,17 +19,33 @@ from keras import layers, ops
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU}
 
 
+# Angular frequencies of the step-position features the decoder gets beside
+# the code: periods from about 6 to 400 steps.
+POSITION_FREQUENCIES = (1.0, 0.25, 1.0 / 16, 1.0 / 64)
+
+
 @keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
 class RepeatToLength(layers.Layer):
-    """Repeat a code once per step of a reference sequence (any length)."""
+    """Repeat a code once per step of a reference sequence, with the step's position.
+
+    Each step gets the code followed by sines and cosines of its index at
+    :data:`POSITION_FREQUENCIES`: a decoder that knows where it is need not
+    learn to count from a constant input, which otherwise stalls training on
+    a plateau where every step is decoded as the average step.
+    """
 
     def call(self, code, reference):
-        # Broadcasting against a zero slice of the reference takes the number of
+        # Broadcasting against a slice of the reference takes the number of
         # steps from the data, so one traced graph serves every length.
-        return ops.zeros_like(reference[..., :1]) + ops.expand_dims(code, 1)
+        ones = ops.ones_like(reference[..., :1])
+        index = ops.cumsum(ones, axis=1) - 1.0
+        angles = index * ops.convert_to_tensor(POSITION_FREQUENCIES, dtype=ones.dtype)
+        repeated = ones * ops.expand_dims(code, 1)
+        return ops.concatenate([repeated, ops.sin(angles), ops.cos(angles)], axis=-1)
 
     def compute_output_shape(self, code_shape, reference_shape):
-        return (code_shape[0], reference_shape[1], code_shape[-1])
+        width = code_shape[-1] + 2 * len(POSITION_FREQUENCIES)
+        return (code_shape[0], reference_shape[1], width)
 
 
 @dataclass(frozen=True)
@@ -119,10 +135,17 @@ def build(arch):
             arch, width, return_sequences=not last, name=f"encoder_{i}"
         )
         h = layer(h, mask=mask)
-    code = h
+    # The final state of an LSTM is small at initialisation, so the decoder
+    # barely depends on it and training sits on a plateau where every
+    # sequence decodes to the average step (on the user's one-hot data, for
+    # dozens of epochs, long enough for the n_iter_no_change rule to stop it).
+    # Scaling the code to unit size across its units removes that plateau.
+    # Root-mean-square scaling keeps the code's direction (and, for a code of
+    # one unit, its sign), where centring would erase narrow codes.
+    code = layers.RMSNormalization(name="code")(h)
 
     decoded = RepeatToLength(name="repeat_code")(code, values)
-    decoded = _decode(_decoder_layers(arch), decoded)
+    decoded = _decode(_decoder_layers(arch), decoded, code)
 
     model = keras.Model([values, mask], decoded, name="autoencoder")
     encoder = keras.Model([values, mask], code, name="encoder")
@@ -138,20 +161,31 @@ def _decoder_layers(arch):
     return [*stack, values, _dense(1, "decoder_exists")]
 
 
-def _decode(decoder_layers, repeated):
+def _decode(decoder_layers, repeated, code):
     *stack, values, exists = decoder_layers
-    for layer in stack:
-        repeated = layer(repeated)
+    for i, layer in enumerate(stack):
+        state = None
+        if i == 0:
+            # The first decoder layer is as wide as the code and starts from
+            # it, besides reading it at every step: a direct path from the code
+            # to every output.
+            state = (
+                [code]
+                if layer.cell.__class__.__name__ == "GRUCell"
+                else [code, ops.zeros_like(code)]
+            )
+        repeated = layer(repeated, initial_state=state)
     return layers.Concatenate(axis=-1)([values(repeated), exists(repeated)])
 
 
 def build_decoder(model, arch, n_steps):
     """A decoder ``code -> (n_steps, channels + 1)`` sharing ``model``'s layers."""
     code = keras.Input((arch.n_components,), name="code")
-    repeated = layers.RepeatVector(n_steps, name="repeat_code")(code)
+    steps = layers.RepeatVector(n_steps, name="steps")(code)
+    repeated = RepeatToLength(name="repeat_code")(code, steps)
     names = [f"decoder_{i}" for i in range(len(arch.decoder_sizes))]
     names += ["decoder_values", "decoder_exists"]
-    decoded = _decode([model.get_layer(name) for name in names], repeated)
+    decoded = _decode([model.get_layer(name) for name in names], repeated, code)
     return keras.Model(code, decoded, name="decoder")
 
 
@@ -159,7 +193,8 @@ def initialize(model, arch, seed):
     """Set every variable of ``model`` to its initial value drawn from ``seed``.
 
     Kernels get Glorot-uniform values, recurrent kernels orthogonal ones, biases
-    zeros (plus the LSTM's unit forget bias), dropout seed generators a fresh
+    zeros (plus the LSTM's unit forget bias), the code's scale ones, dropout
+    seed generators a fresh
     seed: Keras's defaults, but drawn from ``seed`` alone and in a fixed order,
     so a fresh model and a reused one start from the same weights.
     """
@@ -176,6 +211,8 @@ def initialize(model, arch, seed):
             if "lstm_cell/" in variable.path:
                 units = shape[-1] // 4
                 value[units : 2 * units] = 1.0
+        elif name == "scale":
+            value = np.ones(shape, dtype="float32")
         elif name == "seed_generator_state":
             value = np.array([seeds(), 0], dtype=variable.dtype)
         else:

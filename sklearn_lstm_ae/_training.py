@@ -40,27 +40,24 @@ def retracing_notes_silenced():
         logger.removeFilter(note_filter)
 
 
-# Sequences are sorted by length within spans of this many batches, so a batch
-# holds similar lengths while batch composition and order stay random.
-BUCKET_SPAN = 16
+def length_buckets(lengths, batch_size, rng=None, span=None):
+    """Row indices per batch, each batch of similar lengths where allowed.
 
-
-def length_buckets(lengths, batch_size, rng=None):
-    """Row indices per batch: random spans, sorted by length within each span.
-
-    Without ``rng`` the rows keep their order before sorting (inference).
-    Each batch is then padded only to its own longest sequence, which saves
-    the work a batch of short sequences would spend on padding. Sorting only
-    within spans of :data:`BUCKET_SPAN` batches keeps batches random: grouping
-    the whole epoch by length makes each gradient step see one length only,
-    which hurts training.
+    With ``rng`` the rows are shuffled first and batches are returned in a
+    random order. Rows are then sorted by length within spans of ``span``
+    batches (all rows when ``None``), so each batch can be padded only to its
+    own longest sequence. Training uses ``span=1``: sorting whole spans makes
+    each gradient step see one length only, and that was measured to hurt
+    (the user's variable-length scenario fell from 100% to 85% exact
+    reconstruction with spans of 4 batches). Inference sorts everything: its
+    results do not depend on batching.
     """
     n = len(lengths)
     order = rng.permutation(n) if rng is not None else np.arange(n)
-    span = batch_size * BUCKET_SPAN
+    span_rows = n if span is None else batch_size * span
     batches = []
-    for start in range(0, n, span):
-        rows = order[start : start + span]
+    for start in range(0, n, span_rows):
+        rows = order[start : start + span_rows]
         rows = rows[np.argsort(lengths[rows], kind="stable")]
         batches += [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
     if rng is not None:
@@ -71,30 +68,55 @@ def length_buckets(lengths, batch_size, rng=None):
 class Batches(keras.utils.PyDataset):
     """Mini-batches ``((values, mask), target)`` in a seeded, per-epoch order.
 
-    Batches group similar lengths (:func:`length_buckets`) and are cut to
-    their longest sequence plus one step, so that every sequence shorter than
+    Each batch is cut to its longest sequence plus one step, so that every
+    sequence shorter than
     the longest training sequence is shown where it ends: the existence head
     learns the length from that step. The target is the values with the mask
     appended as one more channel, as :func:`_network.masked_loss` expects.
     """
 
-    def __init__(self, values, lengths, batch_size, *, shuffle=False, seed=0):
+    def __init__(
+        self, values, lengths, batch_size, *, shuffle=False, seed=0,
+        group_lengths=False,
+    ):  # fmt: skip
         super().__init__()
         self.values = values
         self.lengths = lengths
+        self.group_lengths = group_lengths
         self.batch_size = batch_size
         self._rng = np.random.RandomState(seed) if shuffle else None
-        self._plan()
+        if shuffle:
+            # Keras fixes its input signature from the first two batches and
+            # then starts the first epoch with a new plan. Show it the longest
+            # and the shortest batch, so that the time axis stays open for
+            # every batch a shuffled epoch can make.
+            batches = length_buckets(lengths, batch_size)
+            self._batches = self._open_signature(batches[::-1])
+        else:
+            self._plan()
 
     def _plan(self):
-        self._batches = length_buckets(self.lengths, self.batch_size, self._rng)
+        span = None if self.group_lengths else 1
+        batches = length_buckets(self.lengths, self.batch_size, self._rng, span)
+        self._batches = self._open_signature(batches)
+
+    def _open_signature(self, batches):
+        """Put a batch of another length second, where there is one."""
+        steps = [self._steps(rows) for rows in batches]
+        other = next((i for i, s in enumerate(steps) if s != steps[0]), None)
+        if other is not None and other != 1:
+            batches[1], batches[other] = batches[other], batches[1]
+        return batches
+
+    def _steps(self, rows):
+        return min(self.values.shape[1], int(self.lengths[rows].max()) + 1)
 
     def __len__(self):
         return len(self._batches)
 
     def __getitem__(self, index):
         rows = self._batches[index]
-        steps = min(self.values.shape[1], int(self.lengths[rows].max()) + 1)
+        steps = self._steps(rows)
         values = self.values[rows, :steps]
         mask = np.arange(steps) < self.lengths[rows, None]
         target = np.concatenate([values, mask[..., None].astype(values.dtype)], -1)
