@@ -198,29 +198,22 @@ def case_stream(n):
         .astype("float32")
     )
 
-    def peak_mb():
+    def status_mb(field):  # VmHWM: peak resident memory, VmRSS: current
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmHWM"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def rss_now():
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS"):
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024
         return float("nan")
 
     with open("/proc/self/clear_refs", "w") as f:  # reset the high-water mark
         f.write("5")
-    before = rss_now()
+    before = status_mb("VmRSS")
     t0 = time.perf_counter()
     est.transform(X)
     seconds = time.perf_counter() - t0
     return {
         "seq_per_s": len(X) / seconds,
-        "peak_over_input": (peak_mb() - before) / (X.nbytes / 2**20),
+        "peak_over_input": (status_mb("VmHWM") - before) / (X.nbytes / 2**20),
     }
 
 

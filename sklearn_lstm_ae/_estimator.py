@@ -48,6 +48,12 @@ class LSTMAutoencoderTransformer(
     ----------
     n_components : int, default=32
         Width of the code (the output of ``transform``).
+    pooling : {"mean_max", None}, default="mean_max"
+        What the code is made of. ``"mean_max"``: the last recurrent layer's
+        output at the last real step, its mean and its max over the real
+        steps, each a third of the code (the last state of a long sequence
+        forgets its beginning; pooling keeps it). ``None``: the final state
+        alone, the classic LSTM autoencoder.
     hidden_layer_sizes : tuple of int, default=()
         Widths of extra recurrent layers before the code layer; the decoder
         mirrors them.
@@ -73,6 +79,12 @@ class LSTMAutoencoderTransformer(
         Reconstruction loss over real steps. ``"auto"`` uses binary
         cross-entropy (with sigmoid outputs) when the data is all 0 and 1,
         mean squared error otherwise.
+    standardize : {"auto", True, False}, default="auto"
+        Standardise each channel with the mean and standard deviation of its
+        real training steps (padding never counts) before the network sees
+        it; ``inverse_transform`` and ``score`` undo it. LSTMs train poorly on
+        unscaled data. ``"auto"`` standardises unless the loss is binary
+        cross-entropy, whose targets must stay in [0, 1].
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         A Keras optimizer name, or an instance; an instance is copied from its
         config (never mutated) and keeps its own learning rate.
@@ -80,7 +92,7 @@ class LSTMAutoencoderTransformer(
         Learning rate of an optimizer given by name.
     batch_size : int, default=32
         Sequences per gradient step.
-    max_iter : int, default=200
+    max_iter : int, default=100
         Maximum number of epochs.
     shuffle : bool, default=True
         Shuffle the training sequences every epoch (seeded by
@@ -136,6 +148,11 @@ class LSTMAutoencoderTransformer(
     loss_ : str
         The reconstruction loss used: ``"mse"``, ``"mae"`` or
         ``"binary_crossentropy"``.
+    channel_mean_ : ndarray of shape (`n_channels_`,)
+        Per-channel mean subtracted before the network (0 when not
+        standardising).
+    channel_scale_ : ndarray of shape (`n_channels_`,)
+        Per-channel standard deviation divided out (1 when not standardising).
 
     See Also
     --------
@@ -162,6 +179,7 @@ class LSTMAutoencoderTransformer(
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
+        "pooling": [StrOptions({"mean_max"}), None],
         "hidden_layer_sizes": ["array-like"],
         "cell": [StrOptions({"lstm", "gru"})],
         "bidirectional": ["boolean"],
@@ -170,6 +188,7 @@ class LSTMAutoencoderTransformer(
         "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "mask_value": [Interval(Real, None, None, closed="neither"), None],
         "loss": [StrOptions({"auto", "mse", "mae", "binary_crossentropy"})],
+        "standardize": [StrOptions({"auto"}), "boolean"],
         "optimizer": [StrOptions(_OPTIMIZERS), HasMethods(["get_config"])],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -189,6 +208,7 @@ class LSTMAutoencoderTransformer(
         self,
         n_components=32,
         *,
+        pooling="mean_max",
         hidden_layer_sizes=(),
         cell="lstm",
         bidirectional=False,
@@ -197,10 +217,11 @@ class LSTMAutoencoderTransformer(
         n_timesteps=None,
         mask_value=None,
         loss="auto",
+        standardize="auto",
         optimizer="adam",
         learning_rate_init=1e-3,
         batch_size=32,
-        max_iter=200,
+        max_iter=100,
         shuffle=True,
         tol=1e-4,
         early_stopping=False,
@@ -212,6 +233,7 @@ class LSTMAutoencoderTransformer(
         verbose=0,
     ):
         self.n_components = n_components
+        self.pooling = pooling
         self.hidden_layer_sizes = hidden_layer_sizes
         self.cell = cell
         self.bidirectional = bidirectional
@@ -220,6 +242,7 @@ class LSTMAutoencoderTransformer(
         self.n_timesteps = n_timesteps
         self.mask_value = mask_value
         self.loss = loss
+        self.standardize = standardize
         self.optimizer = optimizer
         self.learning_rate_init = learning_rate_init
         self.batch_size = batch_size
@@ -319,6 +342,13 @@ class LSTMAutoencoderTransformer(
     def fit(self, X, y=None):
         """Train the autoencoder on sequences.
 
+        Training stops after ``max_iter`` epochs, or earlier when the
+        monitored loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs. Ctrl-C (KeyboardInterrupt) stops training with a warning and
+        keeps the weights learned so far. If the loss becomes NaN or infinite
+        a ``FloatingPointError`` names the likely causes. Any error leaves the
+        estimator exactly as it was before the call.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps, n_channels), list of \
@@ -394,6 +424,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             dropout=float(self.dropout),
             recurrent_dropout=float(self.recurrent_dropout),
             output_activation=_output_activation(loss),
+            pooling=self.pooling is not None,
         )
         if warm and (arch != self._entry.arch or loss != self.loss_):
             raise ValueError(
@@ -403,6 +434,11 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "recurrent_dropout, loss) must not change between calls; "
                 "set warm_start=False to train a new network."
             )
+        if warm:
+            mean, scale = self.channel_mean_, self.channel_scale_
+        else:
+            mean, scale = self._fit_scaler(padded, loss)
+        padded = _standardized(padded, mean, scale)
         user_callbacks = training.copy_callbacks(self._checked_callbacks())
         optimizer_config = self._optimizer_config()
         epochs_before = self.n_iter_ if warm else 0
@@ -466,6 +502,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             )
 
         self.loss_ = loss
+        self.channel_mean_, self.channel_scale_ = mean, scale
         n_steps = padded.values.shape[1]
         variable = bool(np.any(padded.lengths != n_steps))
         if warm:
@@ -478,6 +515,27 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self.model_, self.encoder_ = entry.model, entry.encoder
         self.decoder_ = entry.decoder(n_steps)
         self._record_history(log.history, warm)
+
+    def _fit_scaler(self, padded, loss):
+        """Per-channel mean and scale of the real steps (identity when off)."""
+        n_channels = padded.values.shape[2]
+        identity = (np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32))
+        if self.standardize is True and loss == "binary_crossentropy":
+            raise ValueError(
+                "standardize=True cannot be combined with binary cross-entropy, "
+                "whose targets must stay in [0, 1]; use standardize='auto' or "
+                "False, or another loss."
+            )
+        if not self.standardize or (
+            self.standardize == "auto" and loss == "binary_crossentropy"
+        ):
+            return identity
+        real = padded.values[padded.mask].astype(np.float64)
+        if not len(real):
+            return identity
+        scale = real.std(axis=0)
+        scale[scale < 1e-12] = 1.0  # a constant channel is only centred
+        return real.mean(axis=0).astype(np.float32), scale.astype(np.float32)
 
     def _checked_callbacks(self):
         import keras
@@ -552,7 +610,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             One vector per sequence.
         """
         check_is_fitted(self)
-        padded = self._read(X, reset=False)
+        padded = self._scaled(self._read(X, reset=False))
         _, training = keras_modules()
         return training.predict_sequences(self.encoder_, padded.values, padded.lengths)
 
@@ -581,18 +639,20 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             )
         _, training = keras_modules()
         decoded = training.predict(self.decoder_, [codes])
-        values, exists = decoded[..., :-1], decoded[..., -1] > 0
-        n_steps = values.shape[1]
-        lengths = np.full(len(values), n_steps)
+        values = decoded[..., :-1] * self.channel_scale_ + self.channel_mean_
+        exists = decoded[..., -1] > 0
         if self._variable_length:
+            n_steps = values.shape[1]
             lengths = np.where(exists.all(axis=1), n_steps, np.argmin(exists, axis=1))
-        if self._variable_length:
             fill = np.nan if self.mask_value is None else self.mask_value
             values = _sequences.fill_padding(values, lengths, fill)
         values = np.asarray(values, dtype=np.float32)
         if self._fitted_on_table:
             return values.reshape(len(values), -1)
         return values
+
+    def _scaled(self, padded):
+        return _standardized(padded, self.channel_mean_, self.channel_scale_)
 
     def _squared_errors(self, X):
         """Per-sequence sum of squared errors at real steps, and value counts."""
@@ -601,8 +661,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         mask = padded.mask
         _, training = keras_modules()
         decoded = training.predict_sequences(
-            self.model_, padded.values, padded.lengths
+            self.model_, self._scaled(padded).values, padded.lengths
         )[..., :-1]
+        decoded = decoded * self.channel_scale_ + self.channel_mean_
         sq = np.square(decoded - padded.values) * mask[..., None]
         return sq.sum(axis=(1, 2)), padded.lengths * padded.values.shape[2]
 
@@ -738,6 +799,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         from . import _persistence
 
         return _persistence.load(cls, path)
+
+
+def _standardized(padded, mean, scale):
+    """``padded`` with its real steps standardised; padding stays 0."""
+    values = (padded.values - mean) / scale * padded.mask[..., None]
+    return _sequences.Padded(values.astype(np.float32), padded.lengths)
 
 
 def _output_activation(loss):

@@ -48,6 +48,45 @@ class RepeatToLength(layers.Layer):
         return (code_shape[0], reference_shape[1], width)
 
 
+@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+class MaskedPooling(layers.Layer):
+    """Output at the last real step, mean and max over real steps, cut to ``width``.
+
+    The output at the last real step is a forward layer's final state. An
+    empty sequence gives zeros.
+    """
+
+    def __init__(self, width, **kwargs):
+        super().__init__(**kwargs)
+        self.width = width
+        # The recurrent output carries Keras's mask; this layer uses the same
+        # real steps explicitly and ends the mask here.
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None
+
+    def call(self, sequence, real_steps):
+        real = ops.expand_dims(ops.cast(real_steps, sequence.dtype), -1)
+        count = ops.sum(real, axis=1)
+        mean = ops.sum(sequence * real, axis=1) / ops.maximum(count, 1.0)
+        lowest = ops.min(sequence, axis=1, keepdims=True) - 1.0
+        largest = ops.max(sequence * real + lowest * (1.0 - real), axis=1)
+        largest = largest * ops.minimum(count, 1.0)  # empty sequences: zeros
+        at_end = ops.cast(
+            ops.equal(ops.cumsum(real, axis=1), ops.expand_dims(count, 1)), real.dtype
+        )
+        last = ops.sum(sequence * real * at_end, axis=1)
+        pooled = ops.concatenate([last, mean, largest], axis=-1)
+        return pooled[:, : self.width]
+
+    def compute_output_shape(self, sequence_shape, real_steps_shape):
+        return (sequence_shape[0], self.width)
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width}
+
+
 @dataclass(frozen=True)
 class Architecture:
     """Everything that decides the shape of the network (hashable)."""
@@ -60,6 +99,7 @@ class Architecture:
     dropout: float
     recurrent_dropout: float
     output_activation: str
+    pooling: bool = False
 
     @property
     def encoder_sizes(self):
@@ -131,10 +171,17 @@ def build(arch):
     h = values
     for i, width in enumerate(arch.encoder_sizes):
         last = i == len(arch.encoder_sizes) - 1
+        if last and arch.pooling:
+            # Last state, mean and max over the real steps, each a third of
+            # the code: the last state of a long sequence forgets its start.
+            width = -(-width // 3)
         layer = _encoder_layer(
-            arch, width, return_sequences=not last, name=f"encoder_{i}"
-        )
+            arch, width, return_sequences=not last or arch.pooling,
+            name=f"encoder_{i}",
+        )  # fmt: skip
         h = layer(h, mask=mask)
+    if arch.pooling:
+        h = MaskedPooling(arch.n_components, name="pooling")(h, mask)
     # The final state of an LSTM is small at initialisation, so the decoder
     # barely depends on it and training sits on a plateau where every
     # sequence decodes to the average step (on the user's one-hot data, for

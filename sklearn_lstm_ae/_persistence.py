@@ -28,6 +28,7 @@ _FITTED = (
     "n_features_in_", "feature_names_in_", "n_timesteps_", "n_channels_",
     "history_", "loss_curve_", "n_iter_", "loss_",
     "_fitted_on_table", "_variable_length", "_learning_rates", "_n_features_out",
+    "channel_mean_", "channel_scale_",
 )  # fmt: skip
 
 
@@ -184,7 +185,10 @@ def load(cls, path):
                 model_path,
                 safe_mode=True,
                 compile=False,
-                custom_objects={"RepeatToLength": network.RepeatToLength},
+                custom_objects={
+                    "RepeatToLength": network.RepeatToLength,
+                    "MaskedPooling": network.MaskedPooling,
+                },
             )
         except Exception as exc:  # Keras raises many types for a bad archive
             raise _not_ours(path, f"its Keras model cannot be loaded ({exc})") from None
@@ -204,6 +208,8 @@ def load(cls, path):
         for name, value in fitted.items():
             if name == "feature_names_in_":
                 value = np.asarray(value, dtype=object)
+            elif name in ("channel_mean_", "channel_scale_"):
+                value = np.asarray(value, dtype=np.float32)
             setattr(est, name, value)
         est._adopt(arch, lambda model: _copy_layer_weights(stored, model, path))
         return est

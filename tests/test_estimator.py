@@ -271,3 +271,35 @@ def test_function_transformer_in_front_of_the_embedding(X3):
 
 def test_estimator_is_documented():
     assert "Examples" in LSTMAutoencoderTransformer.__doc__
+
+
+def test_channels_are_standardised_on_real_steps_and_restored(ragged):
+    scaled = [s * [10.0, 0.1] + [5.0, -3.0] for s in ragged]
+    est = tiny().fit(scaled)
+    real = np.concatenate([s for s in scaled if len(s)])
+    np.testing.assert_allclose(est.channel_mean_, real.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(est.channel_scale_, real.std(axis=0), rtol=1e-5)
+    # Decoded values come back in the data's units.
+    fixed = tiny().fit(X := np.stack([s for s in scaled if len(s) == 6]))
+    codes = fixed.transform(X)
+    raw = fixed.decoder_.predict_on_batch(codes)[..., :2]
+    np.testing.assert_allclose(
+        fixed.inverse_transform(codes),
+        raw * fixed.channel_scale_ + fixed.channel_mean_,
+        rtol=1e-5,
+    )
+    # Padding does not count: trailing NaN steps leave the statistics alone.
+    padded = np.full((len(scaled), 20, 2), np.nan)
+    for i, s in enumerate(scaled):
+        padded[i, : len(s)] = s
+    np.testing.assert_allclose(tiny().fit(padded).channel_mean_, est.channel_mean_)
+
+
+def test_standardize_auto_leaves_binary_data_alone(X3):
+    est = tiny().fit((X3 > 0).astype(np.float32))
+    np.testing.assert_array_equal(est.channel_mean_, 0.0)
+    np.testing.assert_array_equal(est.channel_scale_, 1.0)
+    off = tiny(standardize=False).fit(X3)
+    np.testing.assert_array_equal(off.channel_scale_, 1.0)
+    with pytest.raises(ValueError, match="standardize=True cannot be combined"):
+        tiny(standardize=True, loss="binary_crossentropy").fit(X3 > 0)
