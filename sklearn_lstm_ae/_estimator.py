@@ -30,8 +30,10 @@ class LSTMAutoencoderTransformer(
 ):
     """Embed sequences as fixed-size vectors with a recurrent autoencoder.
 
-    A many-to-one recurrent encoder reads each sequence (its real steps only)
-    and its final state is the code, ``n_components`` wide. A one-to-many
+    A recurrent encoder reads each sequence (its real steps only, each
+    channel standardised) and summarises it as the code, ``n_components``
+    wide: its final state, mean and max over the steps (``pooling``). A
+    one-to-many
     decoder repeats the code once per step and runs the mirrored recurrent
     stack over it to rebuild the sequence, and predicts per step whether the
     step exists, so the code also carries the sequence's length. ``fit``
