@@ -33,11 +33,10 @@ class LSTMAutoencoderTransformer(
     A recurrent encoder reads each sequence (its real steps only, each
     channel standardised) and summarises it as the code, ``n_components``
     wide: its final state, mean and max over the steps (``pooling``). A
-    one-to-many
-    decoder repeats the code once per step and runs the mirrored recurrent
-    stack over it to rebuild the sequence, and predicts per step whether the
-    step exists, so the code also carries the sequence's length. ``fit``
-    trains the autoencoder; ``transform`` returns the codes.
+    one-to-many decoder repeats the code once per step and runs the mirrored
+    recurrent stack over it to rebuild the sequence, and predicts per step
+    whether the step exists, so the code also carries the sequence's length.
+    ``fit`` trains the autoencoder; ``transform`` returns the codes.
 
     Input is a batch of sequences in any of these forms, all read as the same
     data: a 3-D array ``(n_samples, n_timesteps, n_channels)``; a list of 2-D
