@@ -71,10 +71,11 @@ def case_keras(variable):
 def _ours(**params):
     from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-    return LSTMAutoencoderTransformer(
+    settings = dict(
         n_components=CODE, batch_size=BATCH, max_iter=EPOCHS, loss="mse", tol=0.0,
-        random_state=0, **params,
+        random_state=0,
     )  # fmt: skip
+    return LSTMAutoencoderTransformer(**{**settings, **params})
 
 
 def case_ours(variable):
@@ -321,6 +322,8 @@ def main(quick):
         )
     n_stream = 20_000 if quick else 200_000
     st = run("stream", n_stream, 1)
+    if "error" in st:
+        raise RuntimeError(f"stream case failed: {st['error']}")
     add(f"6. transform {n_stream} sequences (seq/s)", st["seq_per_s"])
     add("6. transform peak memory / input size", st["peak_over_input"])
     mm = run("matmul", "", 1)
