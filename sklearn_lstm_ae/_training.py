@@ -218,7 +218,8 @@ def copy_callbacks(callbacks):
 class _Entry:
     """A built, compiled autoencoder with its encoder and decoders."""
 
-    def __init__(self, arch, loss, optimizer):
+    def __init__(self, key, arch, loss, optimizer):
+        self.key = key  # what the cache files it under: (arch, loss, optimizer)
         self.arch = arch
         self.model, self.encoder = _network.build(arch)
         self.model.compile(optimizer=optimizer, loss=_network.masked_loss(loss))
@@ -278,10 +279,6 @@ class ModelCache:
         with self._lock:
             self._free.setdefault(key, []).append(entry)
 
-    def clear(self):
-        with self._lock:
-            self._free.clear()
-
 
 MODELS = ModelCache()
 
@@ -298,9 +295,8 @@ def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed, *, reus
         return reuse, None
 
     def make():
-        entry = _Entry(arch, loss, keras.optimizers.deserialize(optimizer_config))
-        entry.key = key
-        return entry
+        optimizer = keras.optimizers.deserialize(optimizer_config)
+        return _Entry(key, arch, loss, optimizer)
 
     entry, lease = MODELS.lend(owner, key, make)
     entry.reset(seed, learning_rate)
