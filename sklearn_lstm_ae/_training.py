@@ -348,8 +348,30 @@ def _predict_rows(model, chunk, row_multiple):
     padded_rows = -(-rows // row_multiple) * row_multiple
     if padded_rows != rows:
         chunk = [_pad_rows(x, padded_rows) for x in chunk]
+    if model.predict_function is None:
+        _trace_for_any_shape(model)
     batch = chunk if len(chunk) > 1 else chunk[0]
     return np.asarray(model.predict_on_batch(batch))[:rows]
+
+
+def _trace_for_any_shape(model):
+    """TensorFlow: trace ``model``'s predict step once, for every input shape.
+
+    Keras traces its predict step for the first input shape it meets, again
+    for the second and again when the number of rows changes, and tracing an
+    LSTM costs more than embedding thousands of sequences: a length-sorted
+    ``transform`` met three shapes. Tracing once for the model's own input
+    signature (batch and time axes open) serves every later call. Other
+    backends keep Keras's own behaviour.
+    """
+    model.make_predict_function()
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    specs = [tf.TensorSpec(x.shape, x.dtype) for x in model.inputs]
+    batch = specs if len(specs) > 1 else specs[0]
+    model.predict_function.get_concrete_function([(batch,)])
 
 
 def _pad_rows(x, rows):

@@ -101,3 +101,25 @@ def test_the_code_carries_the_length():
     decoded = est.fit(seqs).inverse_transform(est.transform(seqs))
     decoded_lengths = (~np.isnan(decoded[..., 0])).sum(axis=1)
     assert (decoded_lengths == lengths).mean() >= 0.95
+
+
+def test_length_sorted_batches_equal_one_at_a_time_and_trace_once(ragged):
+    """transform's speed-ups (length-sorted, cut batches; one trace) change nothing."""
+    import keras
+
+    from sklearn_lstm_ae import _backend, _sequences
+
+    _, training = _backend.keras_modules()
+    est = tiny().fit(ragged)
+    padded = _sequences.to_padded(ragged)
+    # Batches of 3 sequences: seven batches of several lengths and row counts.
+    small = training.predict_sequences(
+        est.encoder_, padded.values, padded.lengths, batch_size=3
+    )
+    whole = training.predict_sequences(est.encoder_, padded.values, padded.lengths)
+    np.testing.assert_allclose(small, whole, atol=1e-6)
+    one_at_a_time = np.concatenate([est.transform([s]) for s in ragged])
+    np.testing.assert_allclose(est.transform(ragged), one_at_a_time, atol=1e-6)
+    if keras.backend.backend() == "tensorflow":
+        # Every shape above went through a single trace of the predict step.
+        assert est.encoder_.predict_function.experimental_get_tracing_count() == 1
