@@ -87,6 +87,37 @@ class MaskedPooling(layers.Layer):
         return {**super().get_config(), "width": self.width}
 
 
+@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+class ReadSteps(layers.Layer):
+    """The steps the recurrent layers read: the real ones, and always the first.
+
+    cuDNN (TensorFlow's LSTM and GRU kernels on an NVIDIA GPU) refuses a batch
+    in which any sequence has no real step. Reading the first step of an empty
+    sequence keeps such batches valid; :class:`MaskedPooling` and
+    :class:`ZeroIfEmpty` then give that sequence a zero code as before, and
+    every other sequence's mask is unchanged.
+    """
+
+    def call(self, real_steps):
+        ones = ops.ones_like(real_steps, dtype="int32")
+        return ops.logical_or(real_steps, ops.equal(ops.cumsum(ones, axis=1), 1))
+
+    def compute_output_shape(self, real_steps_shape):
+        return real_steps_shape
+
+
+@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+class ZeroIfEmpty(layers.Layer):
+    """A final state, or zeros for a sequence with no real step."""
+
+    def call(self, state, real_steps):
+        any_real = ops.any(real_steps, axis=1, keepdims=True)
+        return state * ops.cast(any_real, state.dtype)
+
+    def compute_output_shape(self, state_shape, real_steps_shape):
+        return state_shape
+
+
 @dataclass(frozen=True)
 class Architecture:
     """Everything that decides the shape of the network (hashable)."""
@@ -168,6 +199,7 @@ def build(arch):
     values = keras.Input((None, arch.n_channels), name="values")
     mask = keras.Input((None,), dtype="bool", name="mask")
 
+    reads = ReadSteps(name="read_steps")(mask)
     h = values
     for i, width in enumerate(arch.encoder_sizes):
         last = i == len(arch.encoder_sizes) - 1
@@ -179,9 +211,11 @@ def build(arch):
             arch, width, return_sequences=not last or arch.pooling,
             name=f"encoder_{i}",
         )  # fmt: skip
-        h = layer(h, mask=mask)
+        h = layer(h, mask=reads)
     if arch.pooling:
         h = MaskedPooling(arch.n_components, name="pooling")(h, mask)
+    else:
+        h = ZeroIfEmpty(name="final_state")(h, mask)
     # The final state of an LSTM is small at initialisation, so the decoder
     # barely depends on it and training sits on a plateau where every
     # sequence decodes to the average step (on the user's one-hot data, for

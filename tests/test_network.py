@@ -103,3 +103,25 @@ def test_bidirectional_code_is_exactly_n_components_wide(width):
     arch = _network.Architecture(2, width, (), "gru", True, 0.0, 0.0, "linear")
     _, encoder = _network.build(arch)
     assert encoder.output.shape[-1] == width
+
+
+def test_recurrent_layers_never_get_an_empty_mask_row():
+    """cuDNN refuses fully masked sequences; an empty one reads its first step."""
+    mask = np.arange(4) < np.array([[4], [2], [0]])
+    reads = np.asarray(_network.ReadSteps()(mask))
+    np.testing.assert_array_equal(reads[:2], mask[:2])  # real sequences unchanged
+    np.testing.assert_array_equal(reads[2], [True, False, False, False])
+
+
+@pytest.mark.parametrize("pooling", [False, True])
+def test_an_empty_sequence_has_a_zero_code(pooling):
+    arch = _network.Architecture(
+        **{**ARCH.__dict__, "pooling": pooling, "hidden_layer_sizes": ()}
+    )
+    model, encoder = _network.build(arch)
+    _network.initialize(model, arch, seed=0)
+    values = np.full((2, 3, 2), 5.0, np.float32)  # the empty row's steps too
+    mask = np.arange(3) < np.array([[3], [0]])
+    codes = encoder.predict_on_batch([values, mask])
+    np.testing.assert_array_equal(codes[1], 0.0)
+    assert np.abs(codes[0]).max() > 0
