@@ -47,8 +47,11 @@ class LSTMAutoencoderTransformer(
 
     Parameters
     ----------
-    n_components : int, default=32
-        Width of the code (the output of ``transform``).
+    n_components : int, default=96
+        Width of the code (the output of ``transform``). With the default
+        ``pooling`` the last recurrent layer is a third as wide (32 units
+        for the default). The default was chosen on the quality benchmark:
+        96 beat 32 on three of its four data sets.
     pooling : {"mean_max", None}, default="mean_max"
         What the code is made of. ``"mean_max"``: the last recurrent layer's
         output at the last real step, its mean and its max over the real
@@ -207,7 +210,7 @@ class LSTMAutoencoderTransformer(
 
     def __init__(
         self,
-        n_components=32,
+        n_components=96,
         *,
         pooling="mean_max",
         hidden_layer_sizes=(),
