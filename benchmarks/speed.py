@@ -71,9 +71,12 @@ def case_keras(variable):
 def _ours(**params):
     from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
+    # pooling=None: the code is the encoder LSTM's final state, as in the
+    # hand-written network (the default pooling makes the encoder a third as
+    # wide, which would flatter us).
     settings = dict(
-        n_components=CODE, batch_size=BATCH, max_iter=EPOCHS, loss="mse", tol=0.0,
-        random_state=0,
+        n_components=CODE, pooling=None, batch_size=BATCH, max_iter=EPOCHS,
+        loss="mse", tol=0.0, random_state=0,
     )  # fmt: skip
     return LSTMAutoencoderTransformer(**{**settings, **params})
 
