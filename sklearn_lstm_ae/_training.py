@@ -40,26 +40,44 @@ def retracing_notes_silenced():
         logger.removeFilter(note_filter)
 
 
-def length_buckets(lengths, batch_size, rng=None, span=None):
-    """Row indices per batch, each batch of similar lengths where allowed.
+# Training batches come from this many bands of similar length (see
+# length_buckets). Measured on the speed benchmark's lengths 5..100: 4 bands
+# fit in 9.3 s against 12.0 s for plain random batches; the user's
+# variable-length scenario stayed at 100% exact reconstruction with 2, 4 and
+# 8 bands.
+TRAINING_BANDS = 4
 
-    With ``rng`` the rows are shuffled first and batches are returned in a
-    random order. Rows are then sorted by length within spans of ``span``
-    batches (all rows when ``None``), so each batch can be padded only to its
-    own longest sequence. Training uses ``span=1``: sorting whole spans makes
-    each gradient step see one length only, and that was measured to hurt
-    (the user's variable-length scenario fell from 100% to 85% exact
-    reconstruction with spans of 4 batches). Inference sorts everything: its
-    results do not depend on batching.
+
+def length_buckets(lengths, batch_size, rng=None, bands=None):
+    """Row indices per batch.
+
+    ``bands=None`` sorts all rows by length, so each batch holds the most
+    similar lengths: for prediction, whose results do not depend on batching.
+    ``bands=1`` keeps the rows in order, or in a random order with ``rng``.
+    With ``bands=k`` and ``rng`` (training), the shuffled rows are sorted by
+    length (ties in random order) and cut into ``k`` bands of whole batches;
+    each band is shuffled again and cut into batches, and all batches come
+    back in a random order. A batch then holds random sequences of one band
+    of lengths and is padded only to that band's longest: with lengths 5..100
+    and 4 bands, about two thirds of the steps of plain random batches. The
+    number of batches is the same as without bands, and sequences of equal
+    length are batched uniformly at random, as without bands. Sorting every
+    batch to one length instead (``bands`` = number of batches) makes each
+    gradient step see one length only; an earlier network fell from 100% to
+    85% exact reconstruction on the user's scenario that way.
     """
     n = len(lengths)
+    if bands is None:
+        order = np.argsort(lengths, kind="stable")
+        return [order[i : i + batch_size] for i in range(0, n, batch_size)]
     order = rng.permutation(n) if rng is not None else np.arange(n)
-    span_rows = n if span is None else batch_size * span
-    batches = []
-    for start in range(0, n, span_rows):
-        rows = order[start : start + span_rows]
-        rows = rows[np.argsort(lengths[rows], kind="stable")]
-        batches += [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
+    if bands > 1 and rng is not None:
+        order = order[np.argsort(lengths[order], kind="stable")]
+        band_rows = batch_size * math.ceil(math.ceil(n / batch_size) / bands)
+        order = np.concatenate(
+            [rng.permutation(order[i : i + band_rows]) for i in range(0, n, band_rows)]
+        )
+    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
     if rng is not None:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
@@ -96,8 +114,11 @@ class Batches(keras.utils.PyDataset):
             self._plan()
 
     def _plan(self):
-        span = None if self.group_lengths else 1
-        batches = length_buckets(self.lengths, self.batch_size, self._rng, span)
+        if self.group_lengths:
+            bands = None
+        else:
+            bands = TRAINING_BANDS if self._rng is not None else 1
+        batches = length_buckets(self.lengths, self.batch_size, self._rng, bands)
         self._batches = self._open_signature(batches)
 
     def _open_signature(self, batches):

@@ -191,3 +191,34 @@ def test_optimizer_instance_is_copied_not_mutated(X3):
     assert est.model_.optimizer is not optimizer
     assert type(est.model_.optimizer) is keras.optimizers.SGD
     np.testing.assert_allclose(float(est.model_.optimizer.learning_rate), 0.05)
+
+
+def test_training_batches_come_from_length_bands():
+    """Each row once per epoch, as many batches as plain random ones, less padding."""
+    from sklearn_lstm_ae import _backend
+
+    _, training = _backend.keras_modules()
+    lengths = np.random.RandomState(0).randint(5, 101, size=1000)
+
+    def plan(bands):
+        return training.length_buckets(lengths, 32, np.random.RandomState(1), bands)
+
+    banded, plain = plan(training.TRAINING_BANDS), plan(1)
+    assert sorted(np.concatenate(banded)) == list(range(1000))
+    assert len(banded) == len(plain) == 32
+    assert sum(len(rows) < 32 for rows in banded) == 1  # bands hold whole batches
+    padded_steps = [sum(lengths[rows].max() for rows in p) for p in (banded, plain)]
+    assert padded_steps[0] < 0.75 * padded_steps[1]
+    # Rows are still shuffled within a band: two seeds give different batches.
+    other = training.length_buckets(lengths, 32, np.random.RandomState(2), 4)
+    assert {tuple(sorted(r)) for r in banded} != {tuple(sorted(r)) for r in other}
+
+
+def test_without_shuffle_batches_keep_the_data_order():
+    from sklearn_lstm_ae import _backend
+
+    _, training = _backend.keras_modules()
+    lengths = np.array([5, 1, 4, 2, 3])
+    batches = training.Batches(np.zeros((5, 5, 1), np.float32), lengths, 2)
+    rows = [batches._batches[i] for i in range(len(batches))]
+    assert sorted(map(list, rows)) == [[0, 1], [2, 3], [4]]
