@@ -470,3 +470,22 @@ def test_fill_padding_undoes_to_padded_nan_form():
 )
 def test_is_table(X, expected):
     assert is_table(X) is expected
+
+
+def test_float32_ragged_lists_read_like_float64_ones():
+    """The float32 fast path and the general path agree, padding rules included."""
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(n, 3)) for n in (4, 0, 1, 6)]
+    seqs[1] = seqs[1].reshape(0, 3)
+    with_nan_tail = [s.copy() for s in seqs]
+    with_nan_tail[0] = np.vstack([seqs[0], np.full((2, 3), np.nan)])  # padding
+    for form in (seqs, with_nan_tail):
+        fast = to_padded([s.astype(np.float32) for s in form])
+        general = to_padded([s.astype(np.float64) for s in form])
+        np.testing.assert_array_equal(fast.lengths, [4, 0, 1, 6])
+        np.testing.assert_array_equal(fast.lengths, general.lengths)
+        np.testing.assert_array_equal(fast.values, general.values)
+    inside = [s.astype(np.float32) for s in seqs]
+    inside[3][2, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN inside a sequence \(sample 3, step 2\)"):
+        to_padded(inside)
