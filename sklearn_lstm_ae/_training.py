@@ -41,15 +41,21 @@ def retracing_notes_silenced():
 
 
 # Training batches come from this many bands of similar length (see
-# length_buckets). Measured on the speed benchmark's lengths 5..100: 4 bands
-# fit in 9.3 s against 12.0 s for plain random batches; the user's
-# variable-length scenario stayed at 100% exact reconstruction with 2, 4 and
-# 8 bands. On JapaneseVowels (270 sequences, 9 batches) 2 bands of 4 batches
-# cost 0.2 points of accuracy over 8 seeds and were never better, so a band
-# must hold 8 batches: banding starts at 16 batches per epoch, where an
-# epoch's time starts to matter.
+# length_buckets and Batches). Measured on the speed benchmark's lengths
+# 5..100: 4 bands fit in 9.3 s against 12.0 s for plain random batches; the
+# user's variable-length scenario stayed at 100% exact reconstruction with 2,
+# 4 and 8 bands. On JapaneseVowels (270 sequences, 9 batches) 2 bands of 4
+# batches cost 0.2 points of accuracy over 8 seeds and were never better, so a
+# band must hold 8 batches.
 TRAINING_BANDS = 4
 MIN_BATCHES_PER_BAND = 8
+# Bands are used only where they save work: batches of random sequences that
+# average at least this many steps, cut by at least MIN_SAVING. On the user's
+# scenario (at most 11 steps per batch) a step's fixed cost dominates, and
+# bands made the demo's fits 35% slower: they needed more epochs and saved
+# almost nothing per epoch.
+MIN_BANDED_STEPS = 32
+MIN_SAVING = 0.25
 
 
 def length_buckets(lengths, batch_size, rng=None, bands=None):
@@ -97,10 +103,12 @@ class Batches(keras.utils.PyDataset):
     """Mini-batches ``((values, mask), target)`` in a seeded, per-epoch order.
 
     Each batch is cut to its longest sequence plus one step, so that every
-    sequence shorter than
-    the longest training sequence is shown where it ends: the existence head
-    learns the length from that step. The target is the values with the mask
-    appended as one more channel, as :func:`_network.masked_loss` expects.
+    sequence shorter than the longest training sequence is shown where it
+    ends: the existence head learns the length from that step. Shuffled
+    batches come from length bands (:func:`length_buckets`) where that saves
+    enough padded steps, else from all sequences at random. The target is the
+    values with the mask appended as one more channel, as
+    :func:`_network.masked_loss` expects.
     """
 
     def __init__(
@@ -113,6 +121,7 @@ class Batches(keras.utils.PyDataset):
         self.group_lengths = group_lengths
         self.batch_size = batch_size
         self._rng = np.random.RandomState(seed) if shuffle else None
+        self._bands = self._worthwhile_bands() if shuffle else 1
         if shuffle:
             # Keras fixes its input signature from the first two batches and
             # then starts the first epoch with a new plan. Show it the longest
@@ -127,9 +136,24 @@ class Batches(keras.utils.PyDataset):
         if self.group_lengths:
             bands = None
         else:
-            bands = TRAINING_BANDS if self._rng is not None else 1
+            bands = self._bands if self._rng is not None else 1
         batches = length_buckets(self.lengths, self.batch_size, self._rng, bands)
         self._batches = self._open_signature(batches)
+
+    def _worthwhile_bands(self):
+        """TRAINING_BANDS where they save enough padded steps, else 1."""
+
+        def steps(bands):  # a sample plan, from a generator of its own
+            rng = np.random.RandomState(0)
+            plan = length_buckets(self.lengths, self.batch_size, rng, bands)
+            return np.array([self._steps(rows) for rows in plan])
+
+        plain, banded = steps(1), steps(TRAINING_BANDS)
+        if plain.mean() >= MIN_BANDED_STEPS and (
+            banded.sum() <= (1 - MIN_SAVING) * plain.sum()
+        ):
+            return TRAINING_BANDS
+        return 1
 
     def _open_signature(self, batches):
         """Put a batch of another length second, where there is one."""

@@ -222,3 +222,19 @@ def test_without_shuffle_batches_keep_the_data_order():
     batches = training.Batches(np.zeros((5, 5, 1), np.float32), lengths, 2)
     rows = [batches._batches[i] for i in range(len(batches))]
     assert sorted(map(list, rows)) == [[0, 1], [2, 3], [4]]
+
+
+@pytest.mark.parametrize(
+    "low, high, expected",
+    [(5, 100, 4), (1, 10, 1), (100, 100, 1)],
+    ids=["long, spread lengths", "short sequences", "equal lengths"],
+)
+def test_length_bands_only_where_they_save_padding(low, high, expected):
+    from sklearn_lstm_ae import _backend
+
+    _, training = _backend.keras_modules()
+    lengths = np.random.RandomState(0).randint(low, high + 1, size=1000)
+    values = np.zeros((1000, high, 1), np.float32)
+    batches = training.Batches(values, lengths, 32, shuffle=True)
+    assert batches._bands == expected
+    assert training.Batches(values, lengths, 32)._bands == 1  # shuffle=False
