@@ -100,8 +100,9 @@ class LSTMAutoencoderTransformer(
         Maximum number of epochs.
     shuffle : bool, default=True
         Shuffle the training sequences every epoch (seeded by
-        ``random_state``), each batch drawn from one of up to four bands
-        of similar length. ``False`` keeps the data's order.
+        ``random_state``). For long sequences of spread lengths each batch
+        is drawn from one of up to four bands of similar length, to cut
+        padding. ``False`` keeps the data's order.
     tol : float, default=1e-4
         Minimum improvement of the monitored loss (validation loss with
         ``early_stopping``, else training loss) that resets the patience.
