@@ -273,8 +273,9 @@ def _ragged_to_padded(X, mask_value, what):
         )
     n_channels = widths.pop() if widths else 0
     longest = max(arr.shape[0] for arr in seqs)
-    exact = all(arr.dtype.kind in "bf" and arr.dtype.itemsize <= 4 for arr in seqs)
-    if mask_value is None and n_channels and exact:
+    # float32 when every sequence fits it exactly: half the memory to scan.
+    dtype = np.result_type(np.float32, *(arr.dtype for arr in seqs))
+    if mask_value is None and n_channels and dtype == np.float32:
         # The common case first: float32-exact, finite values and no
         # padding inside the arrays, so the lengths are the arrays' own.
         block = np.zeros((len(seqs), max(1, longest), n_channels), np.float32)
@@ -282,8 +283,6 @@ def _ragged_to_padded(X, mask_value, what):
             block[i, : len(arr)] = arr
         if np.isfinite(block).all():
             return Padded(block, np.array([len(arr) for arr in seqs], np.int64))
-    # float32 when every sequence fits it exactly: half the memory to scan.
-    dtype = np.result_type(np.float32, *(arr.dtype for arr in seqs))
     block = np.full((len(seqs), longest, n_channels), np.nan, dtype=dtype)
     for i, arr in enumerate(seqs):
         if arr.shape[0]:

@@ -118,10 +118,13 @@ class Batches(keras.utils.PyDataset):
         super().__init__()
         self.values = values
         self.lengths = lengths
-        self.group_lengths = group_lengths
         self.batch_size = batch_size
         self._rng = np.random.RandomState(seed) if shuffle else None
-        self._bands = self._worthwhile_bands() if shuffle else 1
+        # What length_buckets gets: None sorts everything (evaluation only).
+        if group_lengths:
+            self._bands = None
+        else:
+            self._bands = self._worthwhile_bands() if shuffle else 1
         if shuffle:
             # Keras fixes its input signature from the first two batches and
             # then starts the first epoch with a new plan. Show it the longest
@@ -133,11 +136,7 @@ class Batches(keras.utils.PyDataset):
             self._plan()
 
     def _plan(self):
-        if self.group_lengths:
-            bands = None
-        else:
-            bands = self._bands if self._rng is not None else 1
-        batches = length_buckets(self.lengths, self.batch_size, self._rng, bands)
+        batches = length_buckets(self.lengths, self.batch_size, self._rng, self._bands)
         self._batches = self._open_signature(batches)
 
     def _worthwhile_bands(self):
