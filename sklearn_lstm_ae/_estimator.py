@@ -58,6 +58,17 @@ class LSTMAutoencoderTransformer(
         steps, each a third of the code (the last state of a long sequence
         forgets its beginning; pooling keeps it). ``None``: the final state
         alone, the classic LSTM autoencoder.
+    code_scaling : {"sample", "batch", None}, default="sample"
+        How the code is scaled before the decoder reads it (and
+        ``transform`` returns it). ``"sample"``: each code to unit
+        root-mean-square across its units, so codes differ only in
+        direction. ``"batch"``: all codes divided by one number, their
+        root-mean-square over the training batch (a moving average of it
+        after training), so each code keeps its size. ``None``: no scaling;
+        training can then sit on a plateau for many epochs. The quality
+        benchmark's BasicMotions, where the size of a motion matters, gains
+        from ``"batch"``; JapaneseVowels and GunPoint lose (see the user
+        guide's "Choosing the architecture").
     hidden_layer_sizes : tuple of int, default=()
         Widths of extra recurrent layers before the code layer; the decoder
         mirrors them.
@@ -186,6 +197,7 @@ class LSTMAutoencoderTransformer(
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "pooling": [StrOptions({"mean_max"}), None],
+        "code_scaling": [StrOptions({"sample", "batch"}), None],
         "hidden_layer_sizes": ["array-like"],
         "cell": [StrOptions({"lstm", "gru"})],
         "bidirectional": ["boolean"],
@@ -215,6 +227,7 @@ class LSTMAutoencoderTransformer(
         n_components=96,
         *,
         pooling="mean_max",
+        code_scaling="sample",
         hidden_layer_sizes=(),
         cell="lstm",
         bidirectional=False,
@@ -240,6 +253,7 @@ class LSTMAutoencoderTransformer(
     ):
         self.n_components = n_components
         self.pooling = pooling
+        self.code_scaling = code_scaling
         self.hidden_layer_sizes = hidden_layer_sizes
         self.cell = cell
         self.bidirectional = bidirectional
@@ -431,13 +445,15 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             recurrent_dropout=float(self.recurrent_dropout),
             output_activation=_output_activation(loss),
             pooling=self.pooling is not None,
+            code_scaling=self.code_scaling,
         )
         if warm and (arch != self._entry.arch or loss != self.loss_):
             raise ValueError(
                 "warm_start and partial_fit continue training the fitted "
                 "network, so the parameters that shape it (n_components, "
-                "hidden_layer_sizes, cell, bidirectional, dropout, "
-                "recurrent_dropout, loss) must not change between calls; "
+                "pooling, code_scaling, hidden_layer_sizes, cell, "
+                "bidirectional, dropout, recurrent_dropout, loss) must not "
+                "change between calls; "
                 "set warm_start=False to train a new network."
             )
         if warm:

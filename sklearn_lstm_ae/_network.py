@@ -118,6 +118,48 @@ class ZeroIfEmpty(layers.Layer):
         return state_shape
 
 
+@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+class BatchRMSScaling(layers.Layer):
+    """Divide codes by one number: their root-mean-square over the batch.
+
+    In training the number is the current batch's; a moving average of it
+    (``momentum`` per batch, started at the first batch's value) is kept for
+    prediction, as batch normalisation does. Unlike a per-sample scaling,
+    each code keeps its own size.
+    """
+
+    def __init__(self, momentum=0.9, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = momentum
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        # Zero until the first training batch sets it.
+        self.moving_rms = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="moving_rms"
+        )
+
+    def call(self, codes, training=None):
+        moving = ops.convert_to_tensor(self.moving_rms)
+        started = ops.greater(moving, 0.0)
+        if not training:
+            return codes / ops.where(started, moving, 1.0)
+        rms = ops.sqrt(ops.mean(ops.square(codes)) + self.epsilon)
+        average = self.momentum * moving + (1.0 - self.momentum) * rms
+        self.moving_rms.assign(ops.stop_gradient(ops.where(started, average, rms)))
+        return codes / rms
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+        }
+
+
 @dataclass(frozen=True)
 class Architecture:
     """Everything that decides the shape of the network (hashable)."""
@@ -131,6 +173,7 @@ class Architecture:
     recurrent_dropout: float
     output_activation: str
     pooling: bool = False
+    code_scaling: object = "sample"  # "sample", "batch" or None
 
     @property
     def encoder_sizes(self):
@@ -220,10 +263,11 @@ def build(arch):
     # barely depends on it and training sits on a plateau where every
     # sequence decodes to the average step (on the user's one-hot data, for
     # dozens of epochs, long enough for the n_iter_no_change rule to stop it).
-    # Scaling the code to unit size across its units removes that plateau.
+    # Scaling the code to unit size removes that plateau: per sample by
+    # default, or by one number per batch, which keeps each code's size.
     # Root-mean-square scaling keeps the code's direction (and, for a code of
     # one unit, its sign), where centring would erase narrow codes.
-    code = layers.RMSNormalization(name="code")(h)
+    code = _CODE_SCALINGS[arch.code_scaling](name="code")(h)
 
     decoded = RepeatToLength(name="repeat_code")(code, values)
     decoded = _decode(_decoder_layers(arch), decoded, code)
@@ -231,6 +275,13 @@ def build(arch):
     model = keras.Model([values, mask], decoded, name="autoencoder")
     encoder = keras.Model([values, mask], code, name="encoder")
     return model, encoder
+
+
+_CODE_SCALINGS = {
+    "sample": layers.RMSNormalization,
+    "batch": BatchRMSScaling,
+    None: layers.Identity,
+}
 
 
 def _decoder_layers(arch):
@@ -274,10 +325,10 @@ def initialize(model, arch, seed):
     """Set every variable of ``model`` to its initial value drawn from ``seed``.
 
     Kernels get Glorot-uniform values, recurrent kernels orthogonal ones, biases
-    zeros (plus the LSTM's unit forget bias), the code's scale ones, dropout
-    seed generators a fresh
-    seed: Keras's defaults, but drawn from ``seed`` alone and in a fixed order,
-    so a fresh model and a reused one start from the same weights.
+    zeros (plus the LSTM's unit forget bias), the code's scale ones (its
+    moving root-mean-square zero, unset), dropout seed generators a fresh
+    seed: Keras's defaults, but drawn from ``seed`` alone and in a fixed
+    order, so a fresh model and a reused one start from the same weights.
     """
     seeds = _Seeds(seed)
     for variable in model.variables:
@@ -294,6 +345,8 @@ def initialize(model, arch, seed):
                 value[units : 2 * units] = 1.0
         elif name == "scale":
             value = np.ones(shape, dtype="float32")
+        elif name == "moving_rms":
+            value = np.zeros(shape, dtype="float32")
         elif name == "seed_generator_state":
             value = np.array([seeds(), 0], dtype=variable.dtype)
         else:

@@ -7,7 +7,7 @@ from sklearn_lstm_ae import LSTMAutoencoderTransformer
 TINY = dict(n_components=3, max_iter=2, batch_size=16, random_state=0)
 CONFIGURATIONS = [
     LSTMAutoencoderTransformer(**TINY),
-    LSTMAutoencoderTransformer(**TINY, cell="gru"),
+    LSTMAutoencoderTransformer(**TINY, cell="gru", code_scaling="batch"),
     LSTMAutoencoderTransformer(**{**TINY, "n_components": 4}, bidirectional=True),
     LSTMAutoencoderTransformer(**TINY, hidden_layer_sizes=(4,)),
 ]

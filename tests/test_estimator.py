@@ -80,6 +80,26 @@ def test_code_is_n_components_wide_for_every_encoder(X3, params):
     assert est.encoder_.output.shape[-1] == est.n_components
 
 
+def test_code_scaling_decides_the_size_of_each_code(X3):
+    # Sequences at three amplitudes, so the codes' own sizes differ.
+    X = X3 * np.repeat([0.1, 1.0, 10.0], 10)[:, None, None].astype(np.float32)
+    codes, rms = {}, {}
+    for scaling in ("sample", "batch", None):
+        est = tiny(n_components=6, code_scaling=scaling, standardize=False).fit(X)
+        codes[scaling] = est.transform(X)
+        rms[scaling] = np.sqrt((codes[scaling] ** 2).mean(axis=1))
+        assert est.inverse_transform(codes[scaling]).shape == X.shape
+    # Per sample: every code at unit root-mean-square (up to the learned scale).
+    np.testing.assert_allclose(rms["sample"], 1.0, atol=0.02)
+    # One number for all: codes keep their different sizes, at about unit
+    # root-mean-square over the training set.
+    assert rms["batch"].std() > 0.1
+    assert np.sqrt((rms["batch"] ** 2).mean()) == pytest.approx(1.0, abs=0.25)
+    # No scaling: the pooled recurrent outputs themselves, all inside (-1, 1).
+    assert np.abs(codes[None]).max() < 1.0 < np.abs(codes["sample"]).max()
+    assert rms[None].std() > 0.01
+
+
 def test_submodels_share_weights_with_the_autoencoder(X3):
     est = tiny(hidden_layer_sizes=(3,)).fit(X3)
     for name in ("encoder_0", "encoder_1"):
@@ -220,9 +240,12 @@ def test_clone_of_a_fitted_estimator_is_unfitted_with_equal_params(X3):
     assert not hasattr(copy, "model_")
 
 
-@pytest.mark.parametrize("fitted", [False, True])
-def test_pickle_and_joblib_round_trips(X3, tmp_path, fitted):
-    est = tiny()
+@pytest.mark.parametrize(
+    "fitted, params",
+    [(False, {}), (True, {}), (True, {"code_scaling": "batch"})],
+)
+def test_pickle_and_joblib_round_trips(X3, tmp_path, fitted, params):
+    est = tiny(**params)
     if fitted:
         est.fit(X3)
     for restored in (

@@ -113,10 +113,16 @@ def test_recurrent_layers_never_get_an_empty_mask_row():
     np.testing.assert_array_equal(reads[2], [True, False, False, False])
 
 
+@pytest.mark.parametrize("code_scaling", ["sample", "batch", None])
 @pytest.mark.parametrize("pooling", [False, True])
-def test_an_empty_sequence_has_a_zero_code(pooling):
+def test_an_empty_sequence_has_a_zero_code(pooling, code_scaling):
     arch = _network.Architecture(
-        **{**ARCH.__dict__, "pooling": pooling, "hidden_layer_sizes": ()}
+        **{
+            **ARCH.__dict__,
+            "pooling": pooling,
+            "code_scaling": code_scaling,
+            "hidden_layer_sizes": (),
+        }
     )
     model, encoder = _network.build(arch)
     _network.initialize(model, arch, seed=0)
@@ -125,3 +131,24 @@ def test_an_empty_sequence_has_a_zero_code(pooling):
     codes = encoder.predict_on_batch([values, mask])
     np.testing.assert_array_equal(codes[1], 0.0)
     assert np.abs(codes[0]).max() > 0
+
+
+def test_batch_scaling_divides_every_code_by_one_moving_number():
+    layer = _network.BatchRMSScaling(momentum=0.9)
+    first = np.array([[3.0, 4.0], [0.0, 1.0]], np.float32)  # mean square 6.5
+    second = np.array([[1.0, 1.0], [1.0, 1.0]], np.float32)  # mean square 1
+    # Before any training batch the layer passes codes through.
+    np.testing.assert_allclose(layer(first, training=False), first)
+    scaled = np.asarray(layer(first, training=True))
+    np.testing.assert_allclose(scaled, first / np.sqrt(6.5), rtol=1e-5)
+    # One number for the batch: each code keeps its size relative to the others.
+    assert np.sqrt((scaled**2).mean()) == pytest.approx(1.0, rel=1e-5)
+    assert float(layer.moving_rms.numpy()) == pytest.approx(np.sqrt(6.5), rel=1e-5)
+    layer(second, training=True)
+    expected = 0.9 * np.sqrt(6.5) + 0.1 * 1.0
+    assert float(layer.moving_rms.numpy()) == pytest.approx(expected, rel=1e-5)
+    # Prediction divides by the moving value and leaves it alone.
+    np.testing.assert_allclose(
+        layer(second, training=False), second / expected, rtol=1e-5
+    )
+    assert float(layer.moving_rms.numpy()) == pytest.approx(expected, rel=1e-5)

@@ -55,6 +55,16 @@ def test_load_gives_identical_outputs_params_and_attributes(saved):
     )
 
 
+def test_batch_code_scaling_keeps_its_moving_value_through_save_and_load(tmp_path, X3):
+    est = tiny(code_scaling="batch").fit(X3)
+    est.save(tmp_path / "est.lstmae")
+    loaded = LSTMAutoencoderTransformer.load(tmp_path / "est.lstmae")
+    moving = est.model_.get_layer("code").moving_rms.numpy()
+    assert moving > 0
+    assert loaded.model_.get_layer("code").moving_rms.numpy() == moving
+    np.testing.assert_array_equal(loaded.transform(X3), est.transform(X3))
+
+
 def test_the_file_holds_json_and_a_keras_model_and_no_pickle(saved, monkeypatch):
     _, seqs, path = saved
     with zipfile.ZipFile(path) as archive:

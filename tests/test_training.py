@@ -124,11 +124,16 @@ def test_continuing_refuses_a_different_channel_count(X3, method):
     np.testing.assert_array_equal(est.transform(X3), before)
 
 
-def test_warm_start_refuses_a_changed_architecture(X3):
+@pytest.mark.parametrize(
+    "change", [{"n_components": 6}, {"code_scaling": "batch"}, {"pooling": None}]
+)
+def test_warm_start_refuses_a_changed_architecture(X3, change):
     est = tiny(warm_start=True).fit(X3)
-    est.set_params(n_components=6)
+    before = est.transform(X3)
+    est.set_params(**change)
     with pytest.raises(ValueError, match="must not change between calls"):
         est.fit(X3)
+    np.testing.assert_array_equal(est.transform(X3), before)
 
 
 def test_verbose_0_prints_nothing(X3, capfd):
