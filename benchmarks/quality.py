@@ -9,11 +9,14 @@ on the test embeddings, scored by adjusted Rand index. Datasets ship inside the
 
     python benchmarks/quality.py                 # 4 datasets x 3 seeds
     python benchmarks/quality.py --seeds 0 --datasets GunPoint
+    python benchmarks/quality.py --set code_scaling=batch
 
-Prints one markdown table and writes it to docs/benchmarks/quality.md.
+Prints one markdown table and writes it to docs/benchmarks/quality.md, or,
+for a run with ``--set`` options, to quality-<name>-<value>.md beside it.
 """
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -27,7 +30,7 @@ from sklearn.svm import SVC
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks" / "quality.md"
+OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"
 
 # name: (floor = max(raw RBF-SVM, 1NN-DTW), TS2Vec, T-Loss), from the anchors
 # the project measures against (T-Loss and DTW: the T-Loss authors' result
@@ -77,9 +80,9 @@ def _as_input(X):
     return [x.astype(np.float32) for x in X]
 
 
-def evaluate(name, seed):
+def evaluate(name, seed, params=None):
     X_train, y_train, X_test, y_test = load(name)
-    est = LSTMAutoencoderTransformer(random_state=seed)
+    est = LSTMAutoencoderTransformer(random_state=seed, **(params or {}))
     t0 = time.perf_counter()
     est.fit(_as_input(X_train))
     fit_seconds = time.perf_counter() - t0
@@ -100,9 +103,23 @@ def evaluate(name, seed):
     return accuracy, ari, fit_seconds, est.n_iter_
 
 
-def main(datasets, seeds):
+def _option(text):
+    """``name=value`` from the command line; the value is read as JSON if it can be."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
+def main(datasets, seeds, params=None):
+    params = params or {}
+    setting = ", ".join(f"`{k}={v!r}`" for k, v in params.items())
     lines = [
-        f"Defaults, only `random_state` set; seeds {', '.join(map(str, seeds))}; "
+        (f"Defaults except {setting}" if params else "Defaults")
+        + f", only `random_state` set; seeds {', '.join(map(str, seeds))}; "
         f"{platform.machine()}, {os.cpu_count()} cores.",
         "",
         "| dataset | ours: accuracy (mean) | per seed | floor | TS2Vec | T-Loss "
@@ -110,7 +127,7 @@ def main(datasets, seeds):
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name in datasets:
-        runs = [evaluate(name, seed) for seed in seeds]
+        runs = [evaluate(name, seed, params) for seed in seeds]
         acc = [r[0] for r in runs]
         floor, ts2vec, tloss = ANCHORS[name]
         lines.append(
@@ -123,13 +140,18 @@ def main(datasets, seeds):
         print(lines[-1], flush=True)
     table = "\n".join(lines)
     print(table)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text("# Embedding quality\n\n" + table + "\n")
+    suffix = "".join(f"-{k}-{v}" for k, v in params.items())
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"quality{suffix}.md").write_text("# Embedding quality\n\n" + table + "\n")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(ANCHORS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument(
+        "--set", nargs="+", type=_option, default=[], metavar="NAME=VALUE",
+        help="estimator parameters other than the defaults, e.g. code_scaling=batch",
+    )  # fmt: skip
     args = parser.parse_args()
-    main(args.datasets, args.seeds)
+    main(args.datasets, args.seeds, dict(args.set))
