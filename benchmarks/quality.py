@@ -30,7 +30,7 @@ from sklearn.svm import SVC
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"
+OUT_DIR = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"
 
 # name: (floor = max(raw RBF-SVM, 1NN-DTW), TS2Vec, T-Loss), from the anchors
 # the project measures against (T-Loss and DTW: the T-Loss authors' result
@@ -141,8 +141,9 @@ def main(datasets, seeds, params=None):
     table = "\n".join(lines)
     print(table)
     suffix = "".join(f"-{k}-{v}" for k, v in params.items())
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"quality{suffix}.md").write_text("# Embedding quality\n\n" + table + "\n")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    out = OUT_DIR / f"quality{suffix}.md"
+    out.write_text("# Embedding quality\n\n" + table + "\n")
 
 
 if __name__ == "__main__":
