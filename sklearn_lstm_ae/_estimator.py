@@ -23,6 +23,9 @@ _OPTIMIZERS = {
 }  # fmt: skip
 _MAX_SEED = 2**31 - 1
 _VALIDATION_BATCH = 1024
+# patch_size="auto" reads the longest training sequence in at most this many
+# recurrent steps.
+_MAX_PATCHES = 64
 
 
 class LSTMAutoencoderTransformer(
@@ -69,6 +72,15 @@ class LSTMAutoencoderTransformer(
         benchmark's BasicMotions, where the size of a motion matters, gains
         from ``"batch"``; JapaneseVowels and GunPoint lose (see the user
         guide's "Choosing the architecture").
+    patch_size : "auto" or int, default="auto"
+        Number of consecutive steps the recurrent layers read as one step,
+        and the decoder emits as one. Long sequences then take fewer
+        recurrent steps, which makes training faster and leaves the
+        recurrent state fewer steps to carry. ``"auto"`` reads the longest
+        training sequence in at most 64 steps: step by step up to 64 steps,
+        ``ceil(n_timesteps / 64)`` steps at a time beyond. Each patch holds
+        a mask channel per step, so the padding in a sequence's last patch
+        is never read as data.
     hidden_layer_sizes : tuple of int, default=()
         Widths of extra recurrent layers before the code layer; the decoder
         mirrors them.
@@ -147,6 +159,8 @@ class LSTMAutoencoderTransformer(
         Length of the longest training sequence.
     n_channels_ : int
         Number of channels per step.
+    patch_size_ : int
+        Steps read as one by the recurrent layers (``patch_size``, resolved).
     model_ : keras.Model
         The autoencoder: ``[values, mask] -> (batch, steps, n_channels_ + 1)``,
         the reconstruction followed by the logit that each step exists.
@@ -198,6 +212,10 @@ class LSTMAutoencoderTransformer(
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "pooling": [StrOptions({"mean_max"}), None],
         "code_scaling": [StrOptions({"sample", "batch"}), None],
+        "patch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "hidden_layer_sizes": ["array-like"],
         "cell": [StrOptions({"lstm", "gru"})],
         "bidirectional": ["boolean"],
@@ -228,6 +246,7 @@ class LSTMAutoencoderTransformer(
         *,
         pooling="mean_max",
         code_scaling="sample",
+        patch_size="auto",
         hidden_layer_sizes=(),
         cell="lstm",
         bidirectional=False,
@@ -254,6 +273,7 @@ class LSTMAutoencoderTransformer(
         self.n_components = n_components
         self.pooling = pooling
         self.code_scaling = code_scaling
+        self.patch_size = patch_size
         self.hidden_layer_sizes = hidden_layer_sizes
         self.cell = cell
         self.bidirectional = bidirectional
@@ -446,12 +466,13 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             output_activation=_output_activation(loss),
             pooling=self.pooling is not None,
             code_scaling=self.code_scaling,
+            patch_size=self._resolve_patch_size(padded, warm),
         )
         if warm and (arch != self._entry.arch or loss != self.loss_):
             raise ValueError(
                 "warm_start and partial_fit continue training the fitted "
                 "network, so the parameters that shape it (n_components, "
-                "pooling, code_scaling, hidden_layer_sizes, cell, "
+                "pooling, code_scaling, patch_size, hidden_layer_sizes, cell, "
                 "bidirectional, dropout, recurrent_dropout, loss) must not "
                 "change between calls; "
                 "set warm_start=False to train a new network."
@@ -536,7 +557,16 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self._n_features_out = self.n_components
         self.model_, self.encoder_ = entry.model, entry.encoder
         self.decoder_ = entry.decoder(n_steps)
+        self.patch_size_ = entry.arch.patch_size
         self._record_history(log.history, warm)
+
+    def _resolve_patch_size(self, padded, warm):
+        """The steps read as one: ``patch_size``, or for "auto" from the lengths."""
+        if self.patch_size != "auto":
+            return int(self.patch_size)
+        if warm:
+            return self._entry.arch.patch_size
+        return -(-max(1, int(padded.lengths.max())) // _MAX_PATCHES)
 
     def _fit_scaler(self, padded, loss):
         """Per-channel mean and scale of the real steps (identity when off)."""
@@ -771,6 +801,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self._entry, self._lease = entry, lease
         self.model_, self.encoder_ = entry.model, entry.encoder
         self.decoder_ = entry.decoder(self.n_timesteps_)
+        self.patch_size_ = arch.patch_size
 
     # ------------------------------------------------------------ persistence
     def save(self, path):

@@ -212,6 +212,103 @@ class ZeroIfEmpty(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+class Patches(layers.Layer):
+    """Read ``size`` consecutive steps as one step, with their mask beside them.
+
+    ``(batch, steps, channels)`` values and a ``(batch, steps)`` mask become
+    ``(batch, ceil(steps / size), size * (channels + 1))``: each new step holds
+    ``size`` steps, each step's channels followed by 1.0 where it is real and
+    0.0 where it is padding. Patches start at the first step, so a sequence's
+    patches do not depend on how much padding follows it, and the mask
+    channel tells real zeros from the padding of a sequence's last, partial
+    patch. The time axis is padded to a multiple of ``size`` here, inside the
+    network, so that any number of steps can be read.
+    """
+
+    def __init__(self, size, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def call(self, values, real_steps):
+        real = ops.expand_dims(ops.cast(real_steps, values.dtype), -1)
+        steps = ops.concatenate([values * real, real], axis=-1)
+        return _fold(steps, self.size)
+
+    def compute_output_shape(self, values_shape, real_steps_shape):
+        return (values_shape[0], None, self.size * (values_shape[-1] + 1))
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+class PatchMask(layers.Layer):
+    """``(batch, steps)`` real steps to ``(batch, ceil(steps / size))`` real patches.
+
+    A patch is real when it holds at least one real step.
+    """
+
+    def __init__(self, size, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def call(self, real_steps):
+        real = ops.expand_dims(ops.cast(real_steps, "float32"), -1)
+        return ops.greater(ops.max(_fold(real, self.size), axis=-1), 0.0)
+
+    def compute_output_shape(self, real_steps_shape):
+        return (real_steps_shape[0], None)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+class Unpatch(layers.Layer):
+    """Decoded patches back to steps, cut to the reference's number of steps.
+
+    Each decoded patch holds ``size * channels`` values (step after step) and
+    then ``size`` existence logits; the output is ``(batch, steps, channels +
+    1)``, each step's values followed by its logit, as without patches.
+    """
+
+    def __init__(self, size, channels, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+        self.channels = channels
+
+    def call(self, decoded, reference):
+        n_values = self.size * self.channels
+        values = _unfold(decoded[..., :n_values], self.size)
+        exists = _unfold(decoded[..., n_values:], self.size)
+        steps = ops.shape(reference)[1]
+        return ops.concatenate([values, exists], axis=-1)[:, :steps]
+
+    def compute_output_shape(self, decoded_shape, reference_shape):
+        return (decoded_shape[0], reference_shape[1], self.channels + 1)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "size": self.size,
+            "channels": self.channels,
+        }
+
+
+def _fold(steps, size):
+    """``(batch, steps, width)`` to ``(batch, ceil(steps / size), size * width)``."""
+    batch, n_steps, width = ops.shape(steps)
+    steps = ops.pad(steps, [[0, 0], [0, (-n_steps) % size], [0, 0]])
+    return ops.reshape(steps, (batch, -1, size * width))
+
+
+def _unfold(patches, size):
+    """``(batch, patches, size * width)`` to ``(batch, patches * size, width)``."""
+    batch, _, width = ops.shape(patches)
+    return ops.reshape(patches, (batch, -1, width // size))
+
+
+@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
 class BatchRMSScaling(layers.Layer):
     """Divide codes by one number: their root-mean-square over the batch.
 
@@ -267,6 +364,7 @@ class Architecture:
     output_activation: str
     pooling: bool = False
     code_scaling: object = "sample"  # "sample", "batch" or None
+    patch_size: int = 1  # steps read (and decoded) together as one
 
     @property
     def encoder_sizes(self):
@@ -335,8 +433,13 @@ def build(arch):
     values = keras.Input((None, arch.n_channels), name="values")
     mask = keras.Input((None,), dtype="bool", name="mask")
 
-    reads = ReadSteps(name="read_steps")(mask)
-    h = values
+    if arch.patch_size > 1:
+        steps = Patches(arch.patch_size, name="patches")(values, mask)
+        real = PatchMask(arch.patch_size, name="patch_mask")(mask)
+    else:
+        steps, real = values, mask
+    reads = ReadSteps(name="read_steps")(real)
+    h = steps
     for i, width in enumerate(arch.encoder_sizes):
         last = i == len(arch.encoder_sizes) - 1
         if last and arch.pooling:
@@ -349,9 +452,9 @@ def build(arch):
         )  # fmt: skip
         h = layer(h, mask=reads)
     if arch.pooling:
-        h = MaskedPooling(arch.n_components, name="pooling")(h, mask)
+        h = MaskedPooling(arch.n_components, name="pooling")(h, real)
     else:
-        h = ZeroIfEmpty(name="final_state")(h, mask)
+        h = ZeroIfEmpty(name="final_state")(h, real)
     # The final state of an LSTM is small at initialisation, so the decoder
     # barely depends on it and training sits on a plateau where every
     # sequence decodes to the average step (on the user's one-hot data, for
@@ -362,8 +465,12 @@ def build(arch):
     # one unit, its sign), where centring would erase narrow codes.
     code = _CODE_SCALINGS[arch.code_scaling](name="code")(h)
 
-    decoded = RepeatToLength(name="repeat_code")(code, values)
+    decoded = RepeatToLength(name="repeat_code")(code, steps)
     decoded = _decode(_decoder_layers(arch), decoded, code)
+    if arch.patch_size > 1:
+        decoded = Unpatch(arch.patch_size, arch.n_channels, name="unpatch")(
+            decoded, values
+        )
 
     model = keras.Model([values, mask], decoded, name="autoencoder")
     encoder = keras.Model([values, mask], code, name="encoder")
@@ -382,8 +489,10 @@ def _decoder_layers(arch):
         _recurrent(arch, width, return_sequences=True, name=f"decoder_{i}")
         for i, width in enumerate(arch.decoder_sizes)
     ]
-    values = _dense(arch.n_channels, "decoder_values", arch.output_activation)
-    return [*stack, values, _dense(1, "decoder_exists")]
+    # One patch per decoder step: its steps' values, then their existence.
+    size = arch.patch_size
+    values = _dense(size * arch.n_channels, "decoder_values", arch.output_activation)
+    return [*stack, values, _dense(size, "decoder_exists")]
 
 
 def _decode(decoder_layers, repeated, code):
@@ -406,11 +515,15 @@ def _decode(decoder_layers, repeated, code):
 def build_decoder(model, arch, n_steps):
     """A decoder ``code -> (n_steps, channels + 1)`` sharing ``model``'s layers."""
     code = keras.Input((arch.n_components,), name="code")
-    steps = layers.RepeatVector(n_steps, name="steps")(code)
+    size = arch.patch_size
+    steps = layers.RepeatVector(-(-n_steps // size), name="steps")(code)
     repeated = RepeatToLength(name="repeat_code")(code, steps)
     names = [f"decoder_{i}" for i in range(len(arch.decoder_sizes))]
     names += ["decoder_values", "decoder_exists"]
     decoded = _decode([model.get_layer(name) for name in names], repeated, code)
+    if size > 1:
+        reference = layers.RepeatVector(n_steps, name="length")(code)
+        decoded = Unpatch(size, arch.n_channels, name="unpatch")(decoded, reference)
     return keras.Model(code, decoded, name="decoder")
 
 

@@ -154,6 +154,75 @@ def test_batch_scaling_divides_every_code_by_one_moving_number():
     assert float(layer.moving_rms.numpy()) == pytest.approx(expected, rel=1e-5)
 
 
+PATCHED = _network.Architecture(**{**ARCH.__dict__, "patch_size": 3, "pooling": True})
+
+
+@pytest.fixture(scope="module")
+def patched():
+    model, encoder = _network.build(PATCHED)
+    _network.initialize(model, PATCHED, seed=3)
+    return model, encoder
+
+
+def test_patches_hold_consecutive_steps_and_their_mask():
+    values = np.arange(1, 11, dtype=np.float32).reshape(1, 5, 2)
+    mask = np.array([[True, True, True, True, False]])
+    patches = np.asarray(_network.Patches(2)(values, mask))
+    # Steps (1,2), (3,4) | (5,6), (7,8) | the last real step, then zero padding.
+    np.testing.assert_array_equal(
+        patches[0],
+        [[1, 2, 1, 3, 4, 1], [5, 6, 1, 7, 8, 1], [0, 0, 0, 0, 0, 0]],
+    )
+    np.testing.assert_array_equal(
+        np.asarray(_network.PatchMask(2)(mask)), [[True, True, False]]
+    )
+
+
+def test_unpatch_undoes_the_patches_and_cuts_to_the_input_length():
+    size, channels, n_steps = 3, 2, 7
+    values = np.arange(2 * 9 * channels, dtype=np.float32).reshape(2, 9, channels)
+    logits = -np.arange(2 * 9, dtype=np.float32).reshape(2, 9, 1)
+    decoded = np.concatenate(
+        [values.reshape(2, 3, size * channels), logits.reshape(2, 3, size)], axis=-1
+    )
+    out = np.asarray(
+        _network.Unpatch(size, channels)(decoded, np.zeros((2, n_steps, 1)))
+    )
+    np.testing.assert_array_equal(out[..., :channels], values[:, :n_steps])
+    np.testing.assert_array_equal(out[..., channels:], logits[:, :n_steps])
+
+
+def test_with_patches_padding_never_reaches_the_code(patched):
+    _, encoder = patched
+    rng = np.random.RandomState(0)
+    values = rng.normal(size=(4, 8, 2)).astype(np.float32)
+    lengths = np.array([[8], [5], [1], [0]])
+    mask = np.arange(8) < lengths
+    garbage = values.copy()
+    garbage[~mask] = 1e3
+    codes = encoder.predict_on_batch([values, mask])
+    np.testing.assert_array_equal(codes, encoder.predict_on_batch([garbage, mask]))
+    # Any amount of trailing padding: the patches start at the first step.
+    longer = np.concatenate([values, np.zeros((4, 7, 2), np.float32)], axis=1)
+    longer_mask = np.arange(15) < lengths
+    np.testing.assert_allclose(
+        encoder.predict_on_batch([longer, longer_mask]), codes, atol=1e-6
+    )
+    np.testing.assert_array_equal(codes[3], 0.0)  # an empty sequence
+
+
+def test_with_patches_the_model_decodes_every_step(patched):
+    model, encoder = patched
+    for steps in (1, 3, 7, 10):
+        values = np.random.RandomState(steps).normal(size=(2, steps, 2))
+        mask = np.ones((2, steps), bool)
+        out = model.predict_on_batch([values.astype(np.float32), mask])
+        assert out.shape == (2, steps, 3)
+        decoder = _network.build_decoder(model, PATCHED, steps)
+        codes = encoder.predict_on_batch([values.astype(np.float32), mask])
+        np.testing.assert_allclose(decoder.predict_on_batch(codes), out, atol=1e-5)
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize("return_sequences", [False, True])

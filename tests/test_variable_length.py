@@ -18,11 +18,13 @@ def _mask_padded(seqs, total, value):
     return out
 
 
-@pytest.fixture(scope="module")
-def fitted():
+@pytest.fixture(scope="module", params=[1, 4], ids=["step_by_step", "patches"])
+def fitted(request):
+    """A variable-length fit, read step by step and in patches of 4 steps."""
     rng = np.random.RandomState(1)
     seqs = [rng.normal(size=(n, 2)) for n in [0, 1, 3, 6, 4, 2, 5, 6, 1, 3] * 2]
-    return tiny(mask_value=-7.0).fit(seqs), seqs
+    est = tiny(mask_value=-7.0, patch_size=request.param).fit(seqs)
+    return est, seqs
 
 
 def test_every_padding_form_gives_the_same_embedding(fitted):
@@ -92,12 +94,17 @@ def test_inverse_transform_pads_after_the_decoded_end(fitted):
     ).all()
 
 
-def test_the_code_carries_the_length():
-    # Sequences that differ only in length; a small model learns to decode it.
+@pytest.mark.parametrize("patch_size", [1, 3])
+def test_the_code_carries_the_length(patch_size):
+    # Sequences that differ only in length; a small model learns to decode it,
+    # also when a patch holds the end of one sequence and padding.
     rng = np.random.RandomState(0)
     lengths = rng.randint(1, 7, size=60)
     seqs = [np.full((n, 1), 0.5) for n in lengths]
-    est = tiny(n_components=6, max_iter=150, batch_size=30, learning_rate_init=0.01)
+    est = tiny(
+        n_components=6, max_iter=150, batch_size=30, learning_rate_init=0.01,
+        patch_size=patch_size,
+    )  # fmt: skip
     decoded = est.fit(seqs).inverse_transform(est.transform(seqs))
     decoded_lengths = (~np.isnan(decoded[..., 0])).sum(axis=1)
     assert (decoded_lengths == lengths).mean() >= 0.95
@@ -123,3 +130,13 @@ def test_length_sorted_batches_equal_one_at_a_time_and_trace_once(ragged):
     if keras.backend.backend() == "tensorflow":
         # Every shape above went through a single trace of the predict step.
         assert est.encoder_.predict_function.experimental_get_tracing_count() == 1
+
+
+def test_patch_size_auto_reads_long_sequences_in_at_most_64_steps():
+    rng = np.random.RandomState(0)
+    short = tiny().fit(rng.normal(size=(8, 64, 1)))
+    assert short.patch_size_ == 1  # the user's 10-step scenario: step by step
+    long = tiny().fit([rng.normal(size=(n, 1)) for n in (10, 65, 300)])
+    assert long.patch_size_ == 5  # ceil(300 / 64)
+    assert long.transform([rng.normal(size=(700, 1))]).shape == (1, 4)
+    assert tiny(patch_size=7).fit(rng.normal(size=(8, 10, 1))).patch_size_ == 7
