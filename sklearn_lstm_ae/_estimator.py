@@ -437,15 +437,17 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         loss = self._loss_kind(padded, self.loss_ if warm else None)
         arch = network.Architecture(
             n_channels=padded.values.shape[2],
-            n_components=self.n_components,
+            # Python numbers, not NumPy scalars: Keras refuses an np.int64 layer
+            # width, and the model cache must file both under one key.
+            n_components=int(self.n_components),
             hidden_layer_sizes=self._check_hidden_layer_sizes(),
-            cell=self.cell,
+            cell=str(self.cell),
             bidirectional=bool(self.bidirectional),
             dropout=float(self.dropout),
             recurrent_dropout=float(self.recurrent_dropout),
             output_activation=_output_activation(loss),
             pooling=self.pooling is not None,
-            code_scaling=self.code_scaling,
+            code_scaling=None if self.code_scaling is None else str(self.code_scaling),
         )
         if warm and (arch != self._entry.arch or loss != self.loss_):
             raise ValueError(
@@ -533,7 +535,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self._variable_length = variable
         self.n_timesteps_ = n_steps
         self.n_channels_ = padded.values.shape[2]
-        self._n_features_out = self.n_components
+        self._n_features_out = int(self.n_components)
         self.model_, self.encoder_ = entry.model, entry.encoder
         self.decoder_ = entry.decoder(n_steps)
         self._record_history(log.history, warm)
@@ -542,15 +544,16 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         """Per-channel mean and scale of the real steps (identity when off)."""
         n_channels = padded.values.shape[2]
         identity = (np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32))
-        if self.standardize is True and loss == "binary_crossentropy":
+        standardize = self.standardize
+        if not isinstance(standardize, str):
+            standardize = bool(standardize)  # np.True_ is not True
+        if standardize is True and loss == "binary_crossentropy":
             raise ValueError(
                 "standardize=True cannot be combined with binary cross-entropy, "
                 "whose targets must stay in [0, 1]; use standardize='auto' or "
                 "False, or another loss."
             )
-        if not self.standardize or (
-            self.standardize == "auto" and loss == "binary_crossentropy"
-        ):
+        if not standardize or (standardize == "auto" and loss == "binary_crossentropy"):
             return identity
         real = padded.values[padded.mask].astype(np.float64)
         if not len(real):
