@@ -6,8 +6,10 @@ JSON) and ``autoencoder.keras`` (the autoencoder in Keras's own format, read
 back with ``safe_mode=True``). Nothing in it is unpickled or executed on load.
 """
 
+import contextlib
 import json
 import os
+import secrets
 import tempfile
 import warnings
 import zipfile
@@ -52,7 +54,7 @@ def _params_to_json(est):
 
         params["optimizer"] = {"keras": keras.optimizers.serialize(params["optimizer"])}
     params["hidden_layer_sizes"] = [int(s) for s in params["hidden_layer_sizes"]]
-    return params
+    return _jsonable(params)
 
 
 def _params_from_json(params):
@@ -66,6 +68,7 @@ def _params_from_json(params):
 
 
 def _jsonable(value):
+    """``value`` in plain JSON types: NumPy scalars and arrays become numbers."""
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
@@ -97,9 +100,13 @@ def save(est, path):
             "keras_backend": keras.backend.backend(),
         },
         "params": _params_to_json(est),
-        "architecture": dict(est._entry.arch.__dict__),
+        "architecture": _jsonable(est._entry.arch.__dict__),
         "fitted": fitted,
     }
+    try:
+        text = json.dumps(meta, indent=1)
+    except TypeError as exc:
+        raise ValueError(f"save cannot store this estimator as JSON: {exc}.") from None
     with tempfile.TemporaryDirectory() as tmp:
         model_path = os.path.join(tmp, _MODEL)
         with warnings.catch_warnings():
@@ -107,9 +114,52 @@ def save(est, path):
             # from the parameters on load, so its absence is expected.
             warnings.simplefilter("ignore")
             est.model_.save(model_path)
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(_META, json.dumps(meta, indent=1))
-            archive.write(model_path, _MODEL)
+
+        def write(out):
+            with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(_META, text)
+                zf.write(model_path, _MODEL)
+
+        _replace_atomically(path, write)
+
+
+def _replace_atomically(path, write):
+    """Have ``write`` fill a new file beside ``path``, then move it to ``path``.
+
+    A file already at ``path`` is replaced only by a complete new one: if
+    anything fails (or Ctrl-C comes) on the way, it stays as it was and the
+    new file is removed.
+    """
+    # Writing through a symbolic link replaces the file it points to, as an
+    # ordinary write would.
+    target = os.path.realpath(os.fspath(path))
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"Cannot save to {os.fspath(path)!r}: the folder {directory!r} does "
+            "not exist."
+        )
+    while True:
+        # open(..., "x") rather than mkstemp: the file gets the permissions
+        # any new file gets (mkstemp's are owner-only).
+        partial = os.path.join(
+            directory, f".{os.path.basename(target)}.{secrets.token_hex(6)}.partial"
+        )
+        try:
+            out = open(partial, "xb")
+            break
+        except FileExistsError:
+            continue
+    try:
+        with out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)
+        raise
 
 
 def _not_ours(path, why):

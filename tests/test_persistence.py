@@ -165,3 +165,62 @@ def test_a_newer_release_in_a_readable_format_loads_with_a_warning(tmp_path, sav
     with pytest.warns(UserWarning, match="newer than the installed"):
         loaded = LSTMAutoencoderTransformer.load(newer)
     np.testing.assert_array_equal(loaded.transform(seqs), est.transform(seqs))
+
+
+def test_numpy_scalar_parameters_are_saved_as_numbers(tmp_path, X3):
+    params = dict(
+        random_state=np.int64(0),
+        learning_rate_init=np.float32(2**-9),
+        mask_value=np.float32(-1.0),
+        batch_size=np.int32(16),
+    )
+    est = tiny(**params).fit(X3)
+    est.save(tmp_path / "np.lstmae")
+    loaded = LSTMAutoencoderTransformer.load(tmp_path / "np.lstmae")
+    assert loaded.get_params() == est.get_params()
+    assert type(loaded.random_state) is int and type(loaded.mask_value) is float
+    np.testing.assert_array_equal(loaded.transform(X3), est.transform(X3))
+
+
+class _Failure(Exception):
+    pass
+
+
+def _fail(*args, **kwargs):
+    raise _Failure
+
+
+def _interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    "where, patch, error",
+    [("params", None, ValueError),
+     ("keras_model", (keras.Model, "save", _fail), _Failure),
+     ("zip_member", (zipfile.ZipFile, "write", _fail), _Failure),
+     ("zip_member_interrupted", (zipfile.ZipFile, "write", _interrupt),
+      KeyboardInterrupt),
+     ("replace", (_persistence.os, "replace", _fail), _Failure)],
+)  # fmt: skip
+def test_a_failed_save_leaves_an_existing_file_untouched(
+    tmp_path, saved, monkeypatch, where, patch, error
+):
+    est, seqs, good = saved
+    path = tmp_path / "model.lstmae"
+    path.write_bytes(good.read_bytes())
+    if patch is None:
+        est = tiny(callbacks=[keras.callbacks.TerminateOnNaN()]).fit(seqs)
+    else:
+        monkeypatch.setattr(*patch)
+    with pytest.raises(error):
+        est.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == good.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.lstmae"]
+
+
+def test_save_to_a_missing_folder_names_it(tmp_path, saved):
+    est, _, _ = saved
+    with pytest.raises(FileNotFoundError, match="the folder .*missing.* not exist"):
+        est.save(tmp_path / "missing" / "model.lstmae")
