@@ -152,3 +152,17 @@ def test_batch_scaling_divides_every_code_by_one_moving_number():
         layer(second, training=False), second / expected, rtol=1e-5
     )
     assert float(layer.moving_rms.numpy()) == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"cell": "gru"}, {"bidirectional": True, "n_components": 5},
+     {"bidirectional": True, "cell": "gru", "hidden_layer_sizes": (3, 2)},
+     {"pooling": True, "n_components": 7, "code_scaling": "batch"},
+     {"pooling": True, "bidirectional": True, "code_scaling": None}],
+)  # fmt: skip
+def test_weight_shapes_are_worked_out_without_building(changes):
+    arch = _network.Architecture(**{**ARCH.__dict__, **changes})
+    model, _ = _network.build(arch)
+    built = [tuple(v.shape) for v in model.variables if v.dtype == "float32"]
+    assert sorted(_network.weight_shapes(arch)) == sorted(built)
