@@ -770,7 +770,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             self, arch, self.loss_, self._optimizer_config(),
             self._learning_rate(), 0,
         )  # fmt: skip
-        set_weights(entry.model)
+        try:
+            set_weights(entry.model)
+        except BaseException:
+            if lease is not None:
+                lease()  # a model that could not be filled goes back to the cache
+            raise
         self._entry, self._lease = entry, lease
         self.model_, self.encoder_ = entry.model, entry.encoder
         self.decoder_ = entry.decoder(self.n_timesteps_)
@@ -783,8 +788,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         format and the parameters, fitted attributes and the versions of
         sklearn-lstm-ae, Keras and scikit-learn as JSON. Read it back with
         :meth:`load`. Parameters that only pickle could store (``callbacks``,
-        a ``RandomState`` instance) make ``save`` raise a ``ValueError`` that
-        names them.
+        a ``RandomState`` instance, an optimizer that is not one of Keras's
+        own classes) make ``save`` raise a ``ValueError`` that names them.
+        The file is written beside ``path`` and moved there only when
+        complete, so a failed ``save`` leaves an existing file as it was.
 
         Parameters
         ----------
@@ -805,11 +812,16 @@ array-like of shape (length_i, n_channels), or array-like of shape \
     def load(cls, path):
         """Read an estimator written by :meth:`save`.
 
-        The Keras model is loaded with ``safe_mode=True`` and the rest is
-        plain JSON: loading runs no code from the file. A file that is not
-        one of ours, or is truncated or damaged, or was written in a newer
-        file format, raises a ``ValueError`` that says so; a file from a newer
-        sklearn-lstm-ae release in a readable format loads with a warning.
+        Loading runs no code from the file: the JSON is checked value by
+        value (only known attributes are set), the network is built from the
+        checked architecture, and only the stored weight arrays are read into
+        it. Oversized or inconsistent files are refused before anything is
+        built. A missing path raises ``FileNotFoundError``; a file that is not
+        one of ours, or is truncated, damaged or inconsistent, or was written
+        in a newer file format, raises a ``ValueError`` that says so; a file
+        from a newer sklearn-lstm-ae release in a readable format loads with a
+        warning. The user guide's persistence page says what this guarantees
+        on a file from a stranger, and what it does not.
 
         Parameters
         ----------
