@@ -367,7 +367,8 @@ class LSTMAutoencoderTransformer(
         epochs. Ctrl-C (KeyboardInterrupt) stops training with a warning and
         keeps the weights learned so far. If the loss becomes NaN or infinite
         a ``FloatingPointError`` names the likely causes. Any error leaves the
-        estimator exactly as it was before the call.
+        estimator exactly as it was before the call; Ctrl-C outside training
+        waits until the estimator is whole (the old model or the new fit).
 
         Parameters
         ----------
@@ -412,24 +413,54 @@ array-like of shape (length_i, n_channels), or array-like of shape \
 
     def _train(self, X, *, epochs, warm, stopping):
         """Fit or continue; on any error the estimator is left as it was."""
-        before = dict(self.__dict__)
-        previous = before.get("_entry")
-        snapshot = _snapshot(previous) if previous is not None else None
-        try:
-            self._train_steps(X, epochs, warm, stopping)
-        except BaseException:
-            if snapshot is not None:
-                _restore(snapshot)
-            new_lease = self.__dict__.get("_lease")
-            if new_lease is not None and new_lease is not before.get("_lease"):
-                new_lease()  # a model taken for this fit goes back to the cache
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-        old_lease = before.get("_lease")
-        if old_lease is not None and self._lease is not old_lease:
-            old_lease()  # the previous model, now unused, goes back to the cache
+        _, training = keras_modules()
+        # Ctrl-C interrupts reading and training at once; during the
+        # bookkeeping before and the rollback after, it waits for them to end,
+        # so the estimator is always the old model or a finished fit.
+        with training.interrupts_held() as interrupts:
+            before = dict(self.__dict__)
+            previous = before.get("_entry")
+            snapshot = _snapshot(previous) if previous is not None else None
+            try:
+                with interrupts.live():
+                    self._train_steps(X, epochs, warm, stopping)
+            except BaseException:
+                self._rollback(before, snapshot)
+                raise
+            old_lease = before.get("_lease")
+            if old_lease is not None and self._lease is not old_lease:
+                old_lease()  # the previous model, now unused, goes back to the cache
         return self
+
+    def _rollback(self, before, snapshot):
+        """Return to the state ``before`` a failed fit, weights included."""
+        new_lease = self.__dict__.get("_lease")
+        if new_lease is not None and new_lease is not before.get("_lease"):
+            new_lease()  # a model taken for this fit goes back to the cache
+        self.__dict__.clear()
+        self.__dict__.update(before)
+        if snapshot is None:
+            return
+        try:
+            interrupted = _restore(snapshot)
+        except BaseException as exc:
+            # Half the weights are new: refuse to run on with such a model.
+            self._forget_fit()
+            raise RuntimeError(
+                "The fit failed and the model from before it could not be "
+                f"restored ({type(exc).__name__}: {exc}); the estimator is now "
+                "unfitted. Fit it again."
+            ) from exc
+        if interrupted is not None:
+            raise interrupted
+
+    def _forget_fit(self):
+        lease = self.__dict__.get("_lease")
+        params = self.get_params(deep=False)
+        self.__dict__.clear()
+        self.__dict__.update(params)
+        if lease is not None:
+            lease()
 
     def _train_steps(self, X, epochs, warm, stopping):
         network, training = keras_modules()
@@ -856,5 +887,17 @@ def _snapshot(entry):
 
 
 def _restore(snapshot):
+    """Assign every snapshot value, or raise.
+
+    An assignment that raises KeyboardInterrupt (Ctrl-C landing in a backend
+    call) is retried; that interrupt is returned, for the caller to raise once
+    every variable is back.
+    """
+    interrupted = None
     for variable, value in snapshot:
-        variable.assign(value)
+        try:
+            variable.assign(value)
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+            variable.assign(value)
+    return interrupted
