@@ -421,12 +421,15 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             before = dict(self.__dict__)
             previous = before.get("_entry")
             snapshot = _snapshot(previous) if previous is not None else None
+            # What a pickle taken during the fit holds (see __getstate__).
+            self._fit_in_progress = (before, snapshot)
             try:
                 with interrupts.live():
                     self._train_steps(X, epochs, warm, stopping)
             except BaseException:
                 self._rollback(before, snapshot)
                 raise
+            self.__dict__.pop("_fit_in_progress", None)
             old_lease = before.get("_lease")
             if old_lease is not None and self._lease is not old_lease:
                 old_lease()  # the previous model, now unused, goes back to the cache
@@ -774,11 +777,23 @@ array-like of shape (length_i, n_channels), or array-like of shape \
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: it may be our __dict__
+        in_fit = state.pop("_fit_in_progress", None)
+        if in_fit is None:
+            entry = state.get("_entry")
+            weights = entry and [v.numpy() for v in entry.model.variables]
+        else:
+            # Mid-fit the attributes and weights are half-way to a new model:
+            # pickle the estimator as it was before the call, which is also
+            # what a failed fit returns to.
+            before, snapshot = in_fit
+            state, entry = dict(before), before.get("_entry")
+            # The snapshot lists the model's variables, then the optimizer's.
+            weights = entry and [v for _, v in snapshot[: len(entry.model.variables)]]
         for key in ("model_", "encoder_", "decoder_", "_entry", "_lease"):
             state.pop(key, None)
-        if hasattr(self, "_entry"):
-            state["_weights"] = [v.numpy() for v in self._entry.model.variables]
-            state["_arch"] = self._entry.arch.__dict__.copy()
+        if entry is not None:
+            state["_weights"] = weights
+            state["_arch"] = entry.arch.__dict__.copy()
         return state
 
     def __setstate__(self, state):

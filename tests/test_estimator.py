@@ -8,11 +8,13 @@ import sys
 import textwrap
 
 import joblib
+import keras
 import numpy as np
 import pytest
 from conftest import tiny
 from sklearn.base import clone
 from sklearn.cluster import KMeans
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -381,3 +383,33 @@ def test_grid_of_numpy_integers_in_a_fresh_process():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() in ("(20, 3)", "(20, 4)"), out.stderr[-2000:]
+
+
+class _PickleTheEstimator(keras.callbacks.Callback):
+    """Pickle ``PICKLED_DURING_FIT["est"]`` after every epoch, as a checkpointing
+    callback might (the estimator is looked up, so copies of the callback share it)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        PICKLED_DURING_FIT["pickles"].append(pickle.dumps(PICKLED_DURING_FIT["est"]))
+
+
+PICKLED_DURING_FIT = {}
+
+
+def test_a_pickle_taken_during_fit_holds_the_estimator_from_before_the_fit(X3):
+    est = tiny(callbacks=[_PickleTheEstimator()])
+    PICKLED_DURING_FIT.update(est=est, pickles=[])
+    est.fit(X3)
+    during_first = pickle.loads(PICKLED_DURING_FIT["pickles"][-1])
+    assert not hasattr(during_first, "n_iter_")
+    with pytest.raises(NotFittedError):
+        during_first.transform(X3)
+
+    codes, first_curve = est.transform(X3), est.loss_curve_
+    PICKLED_DURING_FIT["pickles"] = []
+    est.set_params(max_iter=3, tol=0.0).fit(X3[:, ::-1])
+    during_refit = pickle.loads(PICKLED_DURING_FIT["pickles"][-1])
+    assert during_refit.n_iter_ == 2 and during_refit.loss_curve_ == first_curve
+    np.testing.assert_array_equal(during_refit.transform(X3), codes)
+    assert est.n_iter_ == 3  # the fit itself went on undisturbed
+    PICKLED_DURING_FIT.clear()
