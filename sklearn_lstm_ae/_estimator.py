@@ -284,6 +284,7 @@ class LSTMAutoencoderTransformer(
         is_table = _sequences.is_table(X)
         if is_table:
             _sequences.refuse_strings(X)
+            _sequences.refuse_masked_table(X)
         if is_table and (reset or fitted_on_table):
             rows = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
             X = _sequences.rows_to_sequences(rows, self.n_timesteps)
@@ -690,6 +691,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             ``mask_value`` where set, else NaN.
         """
         check_is_fitted(self)
+        if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+            # check_array would read the values under the mask.
+            raise ValueError(
+                "X is a masked array with masked values; inverse_transform needs "
+                "every value of every code. Fill or drop the masked codes first."
+            )
         codes = check_array(X, dtype=np.float32, input_name="X")
         if codes.shape[1] != self.n_components:
             raise ValueError(
