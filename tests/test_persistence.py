@@ -560,3 +560,35 @@ def test_save_refuses_an_optimizer_load_would_not_rebuild(tmp_path, saved):
     with pytest.raises(ValueError, match="save can store optimizer as a name or"):
         est.save(tmp_path / "x.lstmae")
     assert not (tmp_path / "x.lstmae").exists()
+
+
+def _encrypted(data):
+    # Set the "encrypted" flag of every member in the central directory.
+    data = bytearray(data)
+    start = data.find(b"PK\x01\x02")
+    while start != -1:
+        data[start + 8] |= 0x1
+        start = data.find(b"PK\x01\x02", start + 4)
+    return bytes(data)
+
+
+def test_archives_holding_other_members_are_refused(tmp_path, saved, nothing_built):
+    _, _, path = saved
+    extra = tmp_path / "extra.lstmae"
+    extra.write_bytes(path.read_bytes())
+    with zipfile.ZipFile(extra, "a") as archive:
+        archive.writestr("notes.txt", "hello")
+    twice = tmp_path / "twice.lstmae"
+    twice.write_bytes(path.read_bytes())
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        with zipfile.ZipFile(twice, "a") as archive:
+            archive.writestr("estimator.json", "{}")
+    encrypted = tmp_path / "encrypted.lstmae"
+    encrypted.write_bytes(_encrypted(path.read_bytes()))
+    for bad, match in [
+        (extra, r"should hold \['autoencoder.keras', 'estimator.json'\]; it holds"),
+        (twice, "holds a member name twice"),
+        (encrypted, "estimator.json is encrypted"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            LSTMAutoencoderTransformer.load(bad)
