@@ -380,10 +380,6 @@ def _estimator_from_params(cls, params):
         raise _Invalid(
             f"callbacks must be null (save stores none), not {_show(est.callbacks)}"
         )
-    if not (est.random_state is None or type(est.random_state) is int):
-        raise _Invalid(
-            f"random_state must be an int or null, not {_show(est.random_state)}"
-        )
     return est
 
 
