@@ -304,6 +304,7 @@ class LSTMAutoencoderTransformer(
         is_table = _sequences.is_table(X)
         if is_table:
             _sequences.refuse_strings(X)
+            _sequences.refuse_masked_table(X)
         if is_table and (reset or fitted_on_table):
             rows = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
             X = _sequences.rows_to_sequences(rows, self.n_timesteps)
@@ -387,7 +388,8 @@ class LSTMAutoencoderTransformer(
         epochs. Ctrl-C (KeyboardInterrupt) stops training with a warning and
         keeps the weights learned so far. If the loss becomes NaN or infinite
         a ``FloatingPointError`` names the likely causes. Any error leaves the
-        estimator exactly as it was before the call.
+        estimator exactly as it was before the call; Ctrl-C outside training
+        waits until the estimator is whole (the old model or the new fit).
 
         Parameters
         ----------
@@ -432,24 +434,57 @@ array-like of shape (length_i, n_channels), or array-like of shape \
 
     def _train(self, X, *, epochs, warm, stopping):
         """Fit or continue; on any error the estimator is left as it was."""
-        before = dict(self.__dict__)
-        previous = before.get("_entry")
-        snapshot = _snapshot(previous) if previous is not None else None
-        try:
-            self._train_steps(X, epochs, warm, stopping)
-        except BaseException:
-            if snapshot is not None:
-                _restore(snapshot)
-            new_lease = self.__dict__.get("_lease")
-            if new_lease is not None and new_lease is not before.get("_lease"):
-                new_lease()  # a model taken for this fit goes back to the cache
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-        old_lease = before.get("_lease")
-        if old_lease is not None and self._lease is not old_lease:
-            old_lease()  # the previous model, now unused, goes back to the cache
+        _, training = keras_modules()
+        # Ctrl-C interrupts reading and training at once; during the
+        # bookkeeping before and the rollback after, it waits for them to end,
+        # so the estimator is always the old model or a finished fit.
+        with training.interrupts_held() as interrupts:
+            before = dict(self.__dict__)
+            previous = before.get("_entry")
+            snapshot = _snapshot(previous) if previous is not None else None
+            # What a pickle taken during the fit holds (see __getstate__).
+            self._fit_in_progress = (before, snapshot)
+            try:
+                with interrupts.live():
+                    self._train_steps(X, epochs, warm, stopping)
+            except BaseException:
+                self._rollback(before, snapshot)
+                raise
+            self.__dict__.pop("_fit_in_progress", None)
+            old_lease = before.get("_lease")
+            if old_lease is not None and self._lease is not old_lease:
+                old_lease()  # the previous model, now unused, goes back to the cache
         return self
+
+    def _rollback(self, before, snapshot):
+        """Return to the state ``before`` a failed fit, weights included."""
+        new_lease = self.__dict__.get("_lease")
+        if new_lease is not None and new_lease is not before.get("_lease"):
+            new_lease()  # a model taken for this fit goes back to the cache
+        self.__dict__.clear()
+        self.__dict__.update(before)
+        if snapshot is None:
+            return
+        try:
+            interrupted = _restore(snapshot)
+        except BaseException as exc:
+            # Half the weights are new: refuse to run on with such a model.
+            self._forget_fit()
+            raise RuntimeError(
+                "The fit failed and the model from before it could not be "
+                f"restored ({type(exc).__name__}: {exc}); the estimator is now "
+                "unfitted. Fit it again."
+            ) from exc
+        if interrupted is not None:
+            raise interrupted
+
+    def _forget_fit(self):
+        lease = self.__dict__.get("_lease")
+        params = self.get_params(deep=False)
+        self.__dict__.clear()
+        self.__dict__.update(params)
+        if lease is not None:
+            lease()
 
     def _train_steps(self, X, epochs, warm, stopping):
         network, training = keras_modules()
@@ -457,15 +492,17 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         loss = self._loss_kind(padded, self.loss_ if warm else None)
         arch = network.Architecture(
             n_channels=padded.values.shape[2],
-            n_components=self.n_components,
+            # Python numbers, not NumPy scalars: Keras refuses an np.int64 layer
+            # width, and the model cache must file both under one key.
+            n_components=int(self.n_components),
             hidden_layer_sizes=self._check_hidden_layer_sizes(),
-            cell=self.cell,
+            cell=str(self.cell),
             bidirectional=bool(self.bidirectional),
             dropout=float(self.dropout),
             recurrent_dropout=float(self.recurrent_dropout),
             output_activation=_output_activation(loss),
             pooling=self.pooling is not None,
-            code_scaling=self.code_scaling,
+            code_scaling=None if self.code_scaling is None else str(self.code_scaling),
             patch_size=self._resolve_patch_size(padded, warm),
         )
         if warm and (arch != self._entry.arch or loss != self.loss_):
@@ -554,7 +591,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self._variable_length = variable
         self.n_timesteps_ = n_steps
         self.n_channels_ = padded.values.shape[2]
-        self._n_features_out = self.n_components
+        self._n_features_out = int(self.n_components)
         self.model_, self.encoder_ = entry.model, entry.encoder
         self.decoder_ = entry.decoder(n_steps)
         self.patch_size_ = entry.arch.patch_size
@@ -572,15 +609,16 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         """Per-channel mean and scale of the real steps (identity when off)."""
         n_channels = padded.values.shape[2]
         identity = (np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32))
-        if self.standardize is True and loss == "binary_crossentropy":
+        standardize = self.standardize
+        if not isinstance(standardize, str):
+            standardize = bool(standardize)  # np.True_ is not True
+        if standardize is True and loss == "binary_crossentropy":
             raise ValueError(
                 "standardize=True cannot be combined with binary cross-entropy, "
                 "whose targets must stay in [0, 1]; use standardize='auto' or "
                 "False, or another loss."
             )
-        if not self.standardize or (
-            self.standardize == "auto" and loss == "binary_crossentropy"
-        ):
+        if not standardize or (standardize == "auto" and loss == "binary_crossentropy"):
             return identity
         real = padded.values[padded.mask].astype(np.float64)
         if not len(real):
@@ -683,6 +721,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             ``mask_value`` where set, else NaN.
         """
         check_is_fitted(self)
+        if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+            # check_array would read the values under the mask.
+            raise ValueError(
+                "X is a masked array with masked values; inverse_transform needs "
+                "every value of every code. Fill or drop the masked codes first."
+            )
         codes = check_array(X, dtype=np.float32, input_name="X")
         if codes.shape[1] != self.n_components:
             raise ValueError(
@@ -770,11 +814,23 @@ array-like of shape (length_i, n_channels), or array-like of shape \
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: it may be our __dict__
+        in_fit = state.pop("_fit_in_progress", None)
+        if in_fit is None:
+            entry = state.get("_entry")
+            weights = entry and [v.numpy() for v in entry.model.variables]
+        else:
+            # Mid-fit the attributes and weights are half-way to a new model:
+            # pickle the estimator as it was before the call, which is also
+            # what a failed fit returns to.
+            before, snapshot = in_fit
+            state, entry = dict(before), before.get("_entry")
+            # The snapshot lists the model's variables, then the optimizer's.
+            weights = entry and [v for _, v in snapshot[: len(entry.model.variables)]]
         for key in ("model_", "encoder_", "decoder_", "_entry", "_lease"):
             state.pop(key, None)
-        if hasattr(self, "_entry"):
-            state["_weights"] = [v.numpy() for v in self._entry.model.variables]
-            state["_arch"] = self._entry.arch.__dict__.copy()
+        if entry is not None:
+            state["_weights"] = weights
+            state["_arch"] = entry.arch.__dict__.copy()
         return state
 
     def __setstate__(self, state):
@@ -797,7 +853,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             self, arch, self.loss_, self._optimizer_config(),
             self._learning_rate(), 0,
         )  # fmt: skip
-        set_weights(entry.model)
+        try:
+            set_weights(entry.model)
+        except BaseException:
+            if lease is not None:
+                lease()  # a model that could not be filled goes back to the cache
+            raise
         self._entry, self._lease = entry, lease
         self.model_, self.encoder_ = entry.model, entry.encoder
         self.decoder_ = entry.decoder(self.n_timesteps_)
@@ -811,8 +872,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         format and the parameters, fitted attributes and the versions of
         sklearn-lstm-ae, Keras and scikit-learn as JSON. Read it back with
         :meth:`load`. Parameters that only pickle could store (``callbacks``,
-        a ``RandomState`` instance) make ``save`` raise a ``ValueError`` that
-        names them.
+        a ``RandomState`` instance, an optimizer that is not one of Keras's
+        own classes) make ``save`` raise a ``ValueError`` that names them.
+        The file is written beside ``path`` and moved there only when
+        complete, so a failed ``save`` leaves an existing file as it was.
 
         Parameters
         ----------
@@ -833,11 +896,16 @@ array-like of shape (length_i, n_channels), or array-like of shape \
     def load(cls, path):
         """Read an estimator written by :meth:`save`.
 
-        The Keras model is loaded with ``safe_mode=True`` and the rest is
-        plain JSON: loading runs no code from the file. A file that is not
-        one of ours, or is truncated or damaged, or was written in a newer
-        file format, raises a ``ValueError`` that says so; a file from a newer
-        sklearn-lstm-ae release in a readable format loads with a warning.
+        Loading runs no code from the file: the JSON is checked value by
+        value (only known attributes are set), the network is built from the
+        checked architecture, and only the stored weight arrays are read into
+        it. Oversized or inconsistent files are refused before anything is
+        built. A missing path raises ``FileNotFoundError``; a file that is not
+        one of ours, or is truncated, damaged or inconsistent, or was written
+        in a newer file format, raises a ``ValueError`` that says so; a file
+        from a newer sklearn-lstm-ae release in a readable format loads with a
+        warning. The user guide's persistence page says what this guarantees
+        on a file from a stranger, and what it does not.
 
         Parameters
         ----------
@@ -872,5 +940,17 @@ def _snapshot(entry):
 
 
 def _restore(snapshot):
+    """Assign every snapshot value, or raise.
+
+    An assignment that raises KeyboardInterrupt (Ctrl-C landing in a backend
+    call) is retried; that interrupt is returned, for the caller to raise once
+    every variable is back.
+    """
+    interrupted = None
     for variable, value in snapshot:
-        variable.assign(value)
+        try:
+            variable.assign(value)
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+            variable.assign(value)
+    return interrupted

@@ -484,6 +484,46 @@ _CODE_SCALINGS = {
 }
 
 
+def weight_shapes(arch):
+    """Yield the shape of every float weight :func:`build` makes for ``arch``.
+
+    Worked out from the sizes alone, so that a file's declared architecture
+    can be weighed against the weights it stores before anything is built.
+    """
+
+    def cell(units, inputs):
+        gates = 4 if arch.cell == "lstm" else 3
+        yield (inputs, gates * units)
+        yield (units, gates * units)
+        # Keras's GRU keeps separate input and recurrent biases (reset_after).
+        yield (gates * units,) if arch.cell == "lstm" else (2, gates * units)
+
+    size = arch.patch_size
+    # A patch holds each of its steps' channels and mask (see Patches).
+    inputs = arch.n_channels if size == 1 else size * (arch.n_channels + 1)
+    for i, width in enumerate(arch.encoder_sizes):
+        if i == len(arch.encoder_sizes) - 1 and arch.pooling:
+            width = -(-width // 3)
+        if not arch.bidirectional:
+            yield from cell(width, inputs)
+        else:
+            units = width // 2 if width % 2 == 0 else width
+            yield from cell(units, inputs)
+            yield from cell(units, inputs)
+        inputs = width
+    if arch.code_scaling == "sample":
+        yield (arch.n_components,)
+    elif arch.code_scaling == "batch":
+        yield ()
+    inputs = arch.n_components + 2 * len(POSITION_FREQUENCIES)
+    for width in arch.decoder_sizes:
+        yield from cell(width, inputs)
+        inputs = width
+    for units in (size * arch.n_channels, size):
+        yield (inputs, units)
+        yield (units,)
+
+
 def _decoder_layers(arch):
     stack = [
         _recurrent(arch, width, return_sequences=True, name=f"decoder_{i}")

@@ -37,11 +37,14 @@ class Padded(NamedTuple):
 def is_table(X):
     """Whether ``X`` is read as a 2-D table whose rows are sequences.
 
-    Sparse matrices count as tables so that scikit-learn's own validation rejects
-    them with its usual message.
+    SciPy's sparse matrices count as tables so that scikit-learn's own
+    validation rejects them with its usual message. Other sparse arrays (pydata
+    ``sparse``), which that validation cannot read, are refused as sequences.
     """
-    if hasattr(X, "iloc") or hasattr(X, "tocsr") or hasattr(X, "toarray"):
+    if hasattr(X, "iloc") or hasattr(X, "toarray"):
         return True
+    if _is_sparse(X):
+        return False
     if isinstance(X, (list, tuple)):
         # Rows of unequal length are not a table: they go to the sequence path,
         # whose error explains how to pass sequences of different lengths.
@@ -72,12 +75,16 @@ def rows_to_sequences(X, n_timesteps):
     return X.reshape(n_samples, n_timesteps, n_features // n_timesteps)
 
 
+def _is_sparse(x):
+    return any(hasattr(x, name) for name in ("toarray", "tocsr", "todense"))
+
+
 def _as_numeric(x, what):
     """``x`` as a real-valued array, or a TypeError/ValueError that says why not."""
-    if hasattr(x, "toarray") or hasattr(x, "tocsr"):
+    if _is_sparse(x):
         raise TypeError(
-            f"{what} is a sparse matrix; sequences must be dense. Accepted: "
-            f"{ACCEPTED_FORMS}."
+            f"{what} is a sparse array or matrix ({type(x).__name__}); sequences "
+            f"must be dense. Accepted: {ACCEPTED_FORMS}."
         )
     try:
         arr = np.asarray(x)
@@ -131,6 +138,51 @@ def _refuse_string_array(arr, what):
         )
 
 
+def refuse_masked_table(X, what="X"):
+    """Refuse a 2-D masked array with masked values: a table has no padding."""
+    if isinstance(X, np.ma.MaskedArray) and np.ma.getmaskarray(X).any():
+        raise ValueError(
+            f"{what} is a 2-D masked array with masked values. A mask is read as "
+            "padding only in sequences: pass a 3-D masked array (n_samples, "
+            "n_timesteps, n_channels) whose masked steps are whole steps at the "
+            "end of each sequence, or fill the masked values first."
+        )
+
+
+def _unmasked(X, what, where="sample {i}, step {t}"):
+    """A 3-D masked array as floats, its masked steps NaN padding.
+
+    Masked steps must be whole steps (every channel masked) at the end of a
+    sequence, as NaN padding must be; any other mask is refused.
+    """
+    mask = np.ma.getmaskarray(X)
+    values = _as_numeric(np.ma.getdata(X), what)
+    if not mask.any():
+        return values
+    whole = mask.all(axis=2)
+    n_steps = whole.shape[1]
+    real = np.arange(n_steps) < (n_steps - _trailing_padding(whole))[:, None]
+    rule = (
+        "A mask is accepted only as padding: whole steps, every channel masked, "
+        "at the end of a sequence."
+    )
+    _refuse_steps(
+        mask.any(axis=2) & ~whole,
+        lambda i, t: (
+            f"{what} masks some channels of a step ({where.format(i=i, t=t)}). {rule}"
+        ),
+    )
+    _refuse_steps(
+        whole & real,
+        lambda i, t: (
+            f"{what} masks a step inside a sequence ({where.format(i=i, t=t)}). {rule}"
+        ),
+    )
+    values = values.astype(np.result_type(values.dtype, np.float32))  # a copy
+    values[whole] = np.nan
+    return values
+
+
 def refuse_strings(X, what="X"):
     """Refuse a dense table of strings, which array validation would convert."""
     if hasattr(X, "toarray") or hasattr(X, "tocsr"):
@@ -166,23 +218,30 @@ def _lengths_and_check(arr, mask_value, what):
         raise ValueError(f"{what} has 0 channels; at least 1 channel is required.")
     lengths = arr.shape[1] - _trailing_padding(_padding_steps(arr, mask_value))
     inside = np.arange(arr.shape[1]) < lengths[:, None]
-    bad_nan = np.isnan(arr).any(axis=2) & inside
-    if bad_nan.any():
-        i, t = np.argwhere(bad_nan)[0]
-        raise ValueError(
-            f"{what} contains NaN inside a sequence (sample {i}, step {t}). NaN is "
-            "accepted only as padding: whole steps, every channel NaN, at the end "
-            "of a sequence."
-        )
+    _refuse_steps(
+        np.isnan(arr).any(axis=2) & inside,
+        lambda i, t: (
+            f"{what} contains NaN inside a sequence (sample {i}, step "
+            f"{t}). NaN is accepted only as padding: whole steps, every channel NaN, "
+            "at the end of a sequence."
+        ),
+    )
     # Only real steps: a trailing step of mask_value=inf is padding.
-    bad_inf = np.isinf(arr).any(axis=2) & inside
-    if bad_inf.any():
-        i, t = np.argwhere(bad_inf)[0]
-        raise ValueError(
-            f"{what} contains infinity (sample {i}, step {t}); all values must be "
-            "finite."
-        )
+    _refuse_steps(
+        np.isinf(arr).any(axis=2) & inside,
+        lambda i, t: (
+            f"{what} contains infinity (sample {i}, step {t}); all "
+            "values must be finite."
+        ),
+    )
     return lengths.astype(np.int64)
+
+
+def _refuse_steps(bad, message):
+    """ValueError ``message(i, t)`` for the first step flagged in ``bad`` (n, T)."""
+    if bad.any():
+        i, t = np.argwhere(bad)[0]
+        raise ValueError(message(i, t))
 
 
 def to_padded(X, *, mask_value=None, what="X"):
@@ -208,6 +267,8 @@ def to_padded(X, *, mask_value=None, what="X"):
     """
     if isinstance(X, (list, tuple)):
         return _ragged_to_padded(X, mask_value, what)
+    if isinstance(X, np.ma.MaskedArray) and X.ndim == 3:
+        X = _unmasked(X, what)
     arr = _as_numeric(X, what)
     if arr.ndim != 3:
         hint = ""
@@ -230,14 +291,14 @@ def to_padded(X, *, mask_value=None, what="X"):
     with np.errstate(over="ignore"):
         values[:, :keep] = np.where(inside[:, :, None], arr[:, :keep], 0.0)
     # Inputs are finite by now, so an infinity here is a float32 overflow.
-    overflow = np.isinf(values).any(axis=2)
-    if overflow.any():
-        i, t = np.argwhere(overflow)[0]
-        raise ValueError(
-            f"{what} holds a value too large for float32 (sample {i}, step {t}); "
-            f"values must lie within +/-{np.finfo(np.float32).max:.4g}. Scale the "
-            "data."
-        )
+    _refuse_steps(
+        np.isinf(values).any(axis=2),
+        lambda i, t: (
+            f"{what} holds a value too large for float32 (sample {i}, "
+            f"step {t}); values must lie within +/-{np.finfo(np.float32).max:.4g}. "
+            "Scale the data."
+        ),
+    )
     return Padded(values, lengths)
 
 
@@ -246,6 +307,8 @@ def _ragged_to_padded(X, mask_value, what):
         raise ValueError(f"{what} holds 0 sequences; at least 1 is required.")
     seqs = []
     for i, seq in enumerate(X):
+        if isinstance(seq, np.ma.MaskedArray) and seq.ndim == 2:
+            seq = _unmasked(seq[None], f"{what}[{i}]", where="step {t}")[0]
         arr = _as_numeric(seq, f"{what}[{i}]")
         if arr.ndim == 1 and arr.size == 0:
             arr = arr.reshape(0, 0)  # an empty sequence; its width is unknown

@@ -8,6 +8,7 @@ import contextlib
 import copy
 import logging
 import math
+import signal
 import threading
 import weakref
 
@@ -38,6 +39,71 @@ def retracing_notes_silenced():
         yield
     finally:
         logger.removeFilter(note_filter)
+
+
+class Interrupts:
+    """Ctrl-C for one fit: raised at once while :meth:`live`, else held.
+
+    Made by :func:`interrupts_held`. A held SIGINT is delivered when the fit's
+    bookkeeping is done, so it never lands between two steps of a restore.
+    """
+
+    def __init__(self, previous=None):
+        self._previous = previous  # the handler that was installed before
+        self._live = False
+        self._held = None
+
+    def _handle(self, signum, frame):
+        if not self._live:
+            self._held = (signum, frame)
+            return
+        try:
+            self._previous(signum, frame)
+        except BaseException:
+            # Whatever the interrupt starts (a rollback) must not be cut short
+            # by the next one.
+            self._live = False
+            raise
+
+    @contextlib.contextmanager
+    def live(self):
+        """Let Ctrl-C interrupt the block (reading data, training)."""
+        self._live = True
+        try:
+            held, self._held = self._held, None
+            if held is not None:  # pressed while the fit was starting
+                self._handle(*held)
+            yield
+        finally:
+            self._live = False
+
+    def _deliver(self):
+        held, self._held = self._held, None
+        if held is not None:
+            self._previous(*held)
+
+
+@contextlib.contextmanager
+def interrupts_held():
+    """Hold SIGINT outside :meth:`Interrupts.live` blocks; deliver it on exit.
+
+    Only the main thread receives signals and may change their handlers; in
+    other threads, or where SIGINT is not handled by a Python function
+    (ignored, or the process's default action), nothing changes.
+    """
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):
+        yield Interrupts()
+        return
+    interrupts = Interrupts(previous)
+    signal.signal(signal.SIGINT, interrupts._handle)
+    try:
+        yield interrupts
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        interrupts._deliver()
 
 
 # Training batches come from this many bands of similar length (see

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sparse
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
 
@@ -69,6 +70,12 @@ def test_unpickled_copy_transforms_like_the_fitted_model(seq_model, fitted):
 def _with(X, index, value, dtype=None):
     X = np.array(X, dtype=dtype, copy=True)
     X[index] = value
+    return X
+
+
+def _masked(X, index):
+    X = np.ma.masked_array(X, mask=False, copy=True)
+    X[index] = np.ma.masked
     return X
 
 
@@ -146,6 +153,16 @@ BAD_DATA = [
     ("sparse_csr", sp.csr_matrix(T_FIT), TypeError,
      r"Sparse data was passed.*dense data is required.*toarray"),
     ("sparse_coo_array", sp.coo_array(T_FIT), TypeError, "dense data is required"),
+    ("pydata_sparse", sparse.COO.from_numpy(X_FIT), TypeError,
+     r"X is a sparse array or matrix \(COO\); sequences must be dense"),
+    ("pydata_sparse_table", sparse.COO.from_numpy(T_FIT), TypeError,
+     r"sparse array or matrix \(COO\); sequences must be dense"),
+    ("masked_step_inside", _masked(X_FIT, (1, 2)), ValueError,
+     r"X masks a step inside a sequence \(sample 1, step 2\)"),
+    ("masked_channel", _masked(X_FIT, (1, 4, 0)), ValueError,
+     r"X masks some channels of a step \(sample 1, step 4\)"),
+    ("masked_table", _masked(T_FIT, (1, 5)), ValueError,
+     "X is a 2-D masked array with masked values.*3-D masked array"),
     ("table_with_nan", _with(T_FIT, (1, 2), np.nan), ValueError,
      r"Input (X )?contains NaN"),
     ("table_with_inf", _with(T_FIT, (1, 2), np.inf), ValueError,
@@ -253,6 +270,8 @@ BAD_CODES = [
     ("strings", np.full((2, 3), "a"), ValueError,
      "could not convert string to float"),
     ("ragged", [[0.0, 0.0, 0.0], [0.0, 0.0]], ValueError, "inhomogeneous"),
+    ("masked", _masked(np.zeros((2, 3)), (1, 1)), ValueError,
+     "X is a masked array with masked values; inverse_transform needs"),
 ]  # fmt: skip
 
 

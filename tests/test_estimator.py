@@ -8,11 +8,13 @@ import sys
 import textwrap
 
 import joblib
+import keras
 import numpy as np
 import pytest
 from conftest import tiny
 from sklearn.base import clone
 from sklearn.cluster import KMeans
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -326,3 +328,88 @@ def test_standardize_auto_leaves_binary_data_alone(X3):
     np.testing.assert_array_equal(off.channel_scale_, 1.0)
     with pytest.raises(ValueError, match="standardize=True cannot be combined"):
         tiny(standardize=True, loss="binary_crossentropy").fit(X3 > 0)
+
+
+# Each parameter as a NumPy scalar (or array), with values a float32 holds exactly
+# (recurrent_dropout at 0, bidirectional off: their slower networks would add
+# seconds and test nothing more).
+NUMPY_PARAMS = dict(
+    n_components=np.int64(4), hidden_layer_sizes=np.array([3]),
+    bidirectional=np.bool_(False), dropout=np.float32(0.25),
+    recurrent_dropout=np.float32(0.0), n_timesteps=np.int32(3),
+    mask_value=np.float32(-1.0), standardize=np.bool_(True),
+    learning_rate_init=np.float32(2**-9), batch_size=np.int64(8),
+    max_iter=np.int64(3), shuffle=np.bool_(False), tol=np.float32(0.0),
+    early_stopping=np.bool_(True), validation_fraction=np.float32(0.25),
+    n_iter_no_change=np.int64(2), warm_start=np.bool_(False),
+    random_state=np.int64(0), verbose=np.int64(0),
+)  # fmt: skip
+
+
+def test_every_parameter_accepts_numpy_scalars_as_python_numbers():
+    table = np.random.RandomState(0).normal(size=(20, 6))
+    as_numpy = LSTMAutoencoderTransformer(**NUMPY_PARAMS).fit(table)
+    codes, n_iter = as_numpy.transform(table), as_numpy.n_iter_
+    key = as_numpy._entry.key
+    assert type(as_numpy._entry.arch.n_components) is int
+    del as_numpy  # its network goes back to the cache, for the next fit to reuse
+    python = {name: value.tolist() for name, value in NUMPY_PARAMS.items()}
+    as_python = LSTMAutoencoderTransformer(**python).fit(table)
+    np.testing.assert_array_equal(as_python.transform(table), codes)
+    assert as_python.n_iter_ == n_iter
+    # One cache key for both, so a grid's result never depends on history.
+    assert as_python._entry.key == key
+
+
+def test_standardize_as_a_numpy_bool_still_refuses_binary_crossentropy(X3):
+    with pytest.raises(ValueError, match="standardize=True cannot be combined"):
+        tiny(standardize=np.bool_(True), loss="binary_crossentropy").fit(X3 > 0)
+
+
+def test_grid_of_numpy_integers_in_a_fresh_process():
+    # A fresh process has an empty model cache: nothing built from a Python
+    # int can stand in for the np.int64 values of the grid.
+    code = textwrap.dedent(
+        """
+        import numpy as np
+        from sklearn.model_selection import GridSearchCV
+        from sklearn_lstm_ae import LSTMAutoencoderTransformer
+        X = np.random.RandomState(0).normal(size=(20, 5, 2))
+        est = LSTMAutoencoderTransformer(max_iter=1, batch_size=16, random_state=0)
+        grid = {"n_components": np.arange(3, 5)}
+        search = GridSearchCV(est, grid, cv=2, error_score="raise").fit(X)
+        print(search.best_estimator_.transform(X).shape)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() in ("(20, 3)", "(20, 4)"), out.stderr[-2000:]
+
+
+class _PickleTheEstimator(keras.callbacks.Callback):
+    """Pickle ``PICKLED_DURING_FIT["est"]`` after every epoch, as a checkpointing
+    callback might (the estimator is looked up, so copies of the callback share it)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        PICKLED_DURING_FIT["pickles"].append(pickle.dumps(PICKLED_DURING_FIT["est"]))
+
+
+PICKLED_DURING_FIT = {}
+
+
+def test_a_pickle_taken_during_fit_holds_the_estimator_from_before_the_fit(X3):
+    est = tiny(callbacks=[_PickleTheEstimator()])
+    PICKLED_DURING_FIT.update(est=est, pickles=[])
+    est.fit(X3)
+    during_first = pickle.loads(PICKLED_DURING_FIT["pickles"][-1])
+    assert not hasattr(during_first, "n_iter_")
+    with pytest.raises(NotFittedError):
+        during_first.transform(X3)
+
+    codes, first_curve = est.transform(X3), est.loss_curve_
+    PICKLED_DURING_FIT["pickles"] = []
+    est.set_params(max_iter=3, tol=0.0).fit(X3[:, ::-1])
+    during_refit = pickle.loads(PICKLED_DURING_FIT["pickles"][-1])
+    assert during_refit.n_iter_ == 2 and during_refit.loss_curve_ == first_curve
+    np.testing.assert_array_equal(during_refit.transform(X3), codes)
+    assert est.n_iter_ == 3  # the fit itself went on undisturbed
+    PICKLED_DURING_FIT.clear()

@@ -262,3 +262,17 @@ def test_projected_recurrent_layers_compute_what_keras_layers_compute(
 
     for a, b in zip(gradients(ours), gradients(theirs), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"cell": "gru"}, {"bidirectional": True, "n_components": 5},
+     {"bidirectional": True, "cell": "gru", "hidden_layer_sizes": (3, 2)},
+     {"pooling": True, "n_components": 7, "code_scaling": "batch"},
+     {"pooling": True, "bidirectional": True, "code_scaling": None}],
+)  # fmt: skip
+def test_weight_shapes_are_worked_out_without_building(changes):
+    arch = _network.Architecture(**{**ARCH.__dict__, **changes})
+    model, _ = _network.build(arch)
+    built = [tuple(v.shape) for v in model.variables if v.dtype == "float32"]
+    assert sorted(_network.weight_shapes(arch)) == sorted(built)

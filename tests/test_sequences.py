@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sparse
 
 from sklearn_lstm_ae._sequences import (
     Padded,
@@ -203,6 +204,17 @@ FORMS = {
     "ragged_list_with_nan_tails": lambda: [
         np.vstack([seq, np.full((2, 2), np.nan)]) for seq in SEQS
     ],
+    # Masked steps are padding whatever the data under the mask.
+    "masked": lambda: np.ma.masked_array(
+        _padded_with(np.inf), mask=np.isnan(_padded_with(np.nan))
+    ),
+    "ragged_list_with_masked_tails": lambda: [
+        np.ma.masked_array(
+            np.vstack([seq, np.full((2, 2), 5.0)]),
+            mask=np.arange(len(seq) + 2)[:, None] >= [len(seq), len(seq)],
+        )
+        for seq in SEQS
+    ],
 }
 
 
@@ -232,6 +244,12 @@ def test_to_padded_does_not_modify_its_input():
 
 
 # ---------------------------------------------------------------- bad inputs
+def _masked(shape, index):
+    X = np.ma.masked_array(np.ones(shape), mask=False)
+    X[index] = np.ma.masked
+    return X
+
+
 BAD_IDS = [
     "no_sequences_3d",
     "no_sequences_list",
@@ -256,6 +274,10 @@ BAD_IDS = [
     "timedeltas",
     "object_array_of_sequences",
     "sparse",
+    "pydata_sparse",
+    "masked_step_inside",
+    "masked_part_of_a_step",
+    "masked_step_inside_a_listed_sequence",
     "mixed_channel_counts",
     "mixed_channel_counts_after_empty",
     "1d_item",
@@ -303,7 +325,31 @@ BAD_IDS = [
             TypeError,
             "object array of sequences is not accepted: pass .* list of 2-D arrays",
         ),
-        (sp.csr_matrix(np.ones((2, 2))), TypeError, "sparse matrix; .* must be dense"),
+        (
+            sp.csr_matrix(np.ones((2, 2))),
+            TypeError,
+            r"sparse array or matrix \(csr_matrix\); .* must be dense",
+        ),
+        (
+            sparse.COO.from_numpy(np.ones((2, 3, 1))),
+            TypeError,
+            r"X is a sparse array or matrix \(COO\); sequences must be dense",
+        ),
+        (
+            _masked((2, 4, 2), (1, 1)),
+            ValueError,
+            r"X masks a step inside a sequence \(sample 1, step 1\).*only as padding",
+        ),
+        (
+            _masked((2, 4, 2), (0, 3, 0)),
+            ValueError,
+            r"X masks some channels of a step \(sample 0, step 3\)",
+        ),
+        (
+            [np.zeros((3, 2)), _masked((3, 2), 0)],
+            ValueError,
+            r"X\[1\] masks a step inside a sequence \(step 0\)",
+        ),
         (
             [np.zeros((3, 2)), np.zeros((3, 1))],
             ValueError,

@@ -1,9 +1,12 @@
 """Training control: stopping rules, history, callbacks, warm starts, progress."""
 
+import signal
+
 import keras
 import numpy as np
 import pytest
 from conftest import tiny
+from sklearn.exceptions import NotFittedError
 
 
 def test_history_loss_curve_and_n_iter_agree(X3):
@@ -243,3 +246,112 @@ def test_length_bands_only_where_they_save_padding(low, high, expected):
     batches = training.Batches(values, lengths, 32, shuffle=True)
     assert batches._bands == expected
     assert training.Batches(values, lengths, 32)._bands == 1  # shuffle=False
+
+
+# ------------------------------------------- interrupts during the rollback
+class _FailAtTheEnd(keras.callbacks.Callback):
+    """Call ``arm`` when training ends, then fail the fit, so that the
+    rollback runs armed."""
+
+    def __init__(self, arm):
+        super().__init__()
+        self.arm = arm
+
+    def on_train_end(self, logs=None):
+        self.arm()
+        raise ValueError("failed after training")
+
+
+def _disturb(monkeypatch, target, action):
+    """Run ``action`` before the first ``target.assign`` once armed."""
+    cls = type(target)
+    assign = cls.assign
+    state = {"armed": False, "left": 1}
+
+    def disturbed(self, value, *args, **kwargs):
+        if self is target and state["armed"] and state["left"]:
+            state["left"] -= 1
+            action()
+        return assign(self, value, *args, **kwargs)
+
+    monkeypatch.setattr(cls, "assign", disturbed)
+    return state
+
+
+def _ctrl_c():
+    signal.raise_signal(signal.SIGINT)
+
+
+def _keyboard_interrupt():
+    raise KeyboardInterrupt
+
+
+def _assert_is_the_old_model(est, X, codes):
+    np.testing.assert_array_equal(est.transform(X), codes)
+    assert est.n_iter_ == 2 and est.loss_curve_ == est.history_["loss"]
+    assert est.decoder_.get_layer("decoder_0") is est.model_.get_layer("decoder_0")
+    assert est.encoder_.get_layer("encoder_0") is est.model_.get_layer("encoder_0")
+
+
+def _fail_after_training(est, state, monkeypatch):
+    est.set_params(callbacks=[_FailAtTheEnd(lambda: state.update(armed=True))])
+
+
+def _ctrl_c_in_the_last_step(est, state, monkeypatch):
+    record_history = est._record_history
+
+    def interrupted(*args):  # the last step of a finished fit
+        state["armed"] = True
+        _ctrl_c()
+        record_history(*args)
+
+    monkeypatch.setattr(est, "_record_history", interrupted)
+
+
+# The fifth variable the rollback puts back is interrupted: by Ctrl-C, or by a
+# KeyboardInterrupt from the backend; the rollback follows an error after
+# training, or Ctrl-C in the last step of a finished refit.
+@pytest.mark.parametrize(
+    "start, action",
+    [(_fail_after_training, _ctrl_c),
+     (_fail_after_training, _keyboard_interrupt),
+     (_ctrl_c_in_the_last_step, _ctrl_c)],
+    ids=["error_then_ctrl_c", "error_then_interrupt", "ctrl_c_then_ctrl_c"],
+)  # fmt: skip
+def test_an_interrupt_in_the_rollback_waits_until_the_model_is_restored(
+    X3, monkeypatch, start, action
+):
+    est = tiny().fit(X3)
+    codes = est.transform(X3)
+    state = _disturb(monkeypatch, est.model_.variables[4], action)
+    start(est, state, monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X3[:, ::-1])  # other data: other weights
+    monkeypatch.undo()
+    assert state["left"] == 0
+    _assert_is_the_old_model(est, X3, codes)
+
+
+def test_a_rollback_that_cannot_restore_says_so_and_forgets_the_fit(X3, monkeypatch):
+    est = tiny().fit(X3)
+
+    def broken():
+        raise RuntimeError("the device is gone")
+
+    state = _disturb(monkeypatch, est.model_.variables[4], broken)
+    _fail_after_training(est, state, monkeypatch)
+    with pytest.raises(RuntimeError, match="could not be restored .*now unfitted"):
+        est.fit(X3[:, ::-1])  # other data: other weights
+    monkeypatch.undo()
+    with pytest.raises(NotFittedError):
+        est.transform(X3)
+    assert est.get_params()["n_components"] == 4
+    est.set_params(callbacks=None)
+    assert est.fit(X3).transform(X3).shape == (30, 4)
+
+
+def test_ctrl_c_is_handed_back_to_the_handler_it_found(X3):
+    est = tiny().fit(X3)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    est.fit(X3)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

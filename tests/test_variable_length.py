@@ -35,6 +35,7 @@ def test_every_padding_form_gives_the_same_embedding(fitted):
         _nan_padded(seqs, 40),  # any amount of trailing padding
         _mask_padded(seqs, 6, -7.0),
         _mask_padded(seqs, 25, -7.0),
+        np.ma.masked_invalid(_nan_padded(seqs, 9)),  # masked trailing steps
     ):
         np.testing.assert_allclose(est.transform(form), ragged, atol=1e-5)
 
