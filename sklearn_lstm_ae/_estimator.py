@@ -106,12 +106,18 @@ class LSTMAutoencoderTransformer(
         Reconstruction loss over real steps. ``"auto"`` uses binary
         cross-entropy (with sigmoid outputs) when the data is all 0 and 1,
         mean squared error otherwise.
-    standardize : {"auto", True, False}, default="auto"
+    standardize : {"auto", True, False, "sequence"}, default="auto"
         Standardise each channel with the mean and standard deviation of its
         real training steps (padding never counts) before the network sees
         it; ``inverse_transform`` and ``score`` undo it. LSTMs train poorly on
         unscaled data. ``"auto"`` standardises unless the loss is binary
-        cross-entropy, whose targets must stay in [0, 1].
+        cross-entropy, whose targets must stay in [0, 1]. ``"sequence"``
+        standardises each sequence's channels by that sequence's own mean and
+        standard deviation instead (z-normalisation, as in the UCR archive),
+        for data whose sequences differ in level and size by orders of
+        magnitude: codes then describe shapes only, and ``inverse_transform``
+        and ``score`` work in each sequence's standardised units, since the
+        code does not carry its sequence's level and size.
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         A Keras optimizer name, or an instance; an instance is copied from its
         config (never mutated) and keeps its own learning rate.
@@ -224,7 +230,7 @@ class LSTMAutoencoderTransformer(
         "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "mask_value": [Interval(Real, None, None, closed="neither"), None],
         "loss": [StrOptions({"auto", "mse", "mae", "binary_crossentropy"})],
-        "standardize": [StrOptions({"auto"}), "boolean"],
+        "standardize": [StrOptions({"auto", "sequence"}), "boolean"],
         "optimizer": [StrOptions(_OPTIMIZERS), HasMethods(["get_config"])],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -518,7 +524,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             mean, scale = self.channel_mean_, self.channel_scale_
         else:
             mean, scale = self._fit_scaler(padded, loss)
-        padded = _standardized(padded, mean, scale)
+        padded = self._scaled(padded, mean, scale)
         user_callbacks = training.copy_callbacks(self._checked_callbacks())
         optimizer_config = self._optimizer_config()
         epochs_before = self.n_iter_ if warm else 0
@@ -612,13 +618,17 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         standardize = self.standardize
         if not isinstance(standardize, str):
             standardize = bool(standardize)  # np.True_ is not True
-        if standardize is True and loss == "binary_crossentropy":
+        if standardize in (True, "sequence") and loss == "binary_crossentropy":
             raise ValueError(
-                "standardize=True cannot be combined with binary cross-entropy, "
-                "whose targets must stay in [0, 1]; use standardize='auto' or "
-                "False, or another loss."
+                f"standardize={standardize!r} cannot be combined with binary "
+                "cross-entropy, whose targets must stay in [0, 1]; use "
+                "standardize='auto' or False, or another loss."
             )
-        if not standardize or (standardize == "auto" and loss == "binary_crossentropy"):
+        if (
+            not standardize
+            or standardize == "sequence"  # each sequence by itself, in _scaled
+            or (standardize == "auto" and loss == "binary_crossentropy")
+        ):
             return identity
         real = padded.values[padded.mask].astype(np.float64)
         if not len(real):
@@ -747,8 +757,13 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             return values.reshape(len(values), -1)
         return values
 
-    def _scaled(self, padded):
-        return _standardized(padded, self.channel_mean_, self.channel_scale_)
+    def _scaled(self, padded, mean=None, scale=None):
+        """What the network reads: standardised as ``standardize`` says."""
+        if mean is None:
+            mean, scale = self.channel_mean_, self.channel_scale_
+        if self.standardize == "sequence":
+            padded = _sequences.standardize_each(padded)
+        return _standardized(padded, mean, scale)
 
     def _squared_errors(self, X):
         """Per-sequence sum of squared errors at real steps, and value counts."""
@@ -760,6 +775,8 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             self.model_, self._scaled(padded).values, padded.lengths
         )[..., :-1]
         decoded = decoded * self.channel_scale_ + self.channel_mean_
+        if self.standardize == "sequence":  # compared in each sequence's units
+            padded = _sequences.standardize_each(padded)
         sq = np.square(decoded - padded.values) * mask[..., None]
         return sq.sum(axis=(1, 2)), padded.lengths * padded.values.shape[2]
 

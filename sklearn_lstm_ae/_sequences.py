@@ -354,6 +354,22 @@ def _ragged_to_padded(X, mask_value, what):
     return to_padded(block, mask_value=mask_value, what=what)
 
 
+def standardize_each(padded):
+    """Each sequence's channels to zero mean and unit variance over its real steps.
+
+    A channel that is constant within a sequence is only centred; padding
+    stays 0 and an empty sequence stays empty.
+    """
+    mask = padded.mask[..., None]
+    count = np.maximum(padded.lengths, 1)[:, None, None]
+    values = padded.values.astype(np.float64)
+    mean = (values * mask).sum(axis=1, keepdims=True) / count
+    centred = (values - mean) * mask
+    scale = np.sqrt((centred**2).sum(axis=1, keepdims=True) / count)
+    scale[scale < 1e-12] = 1.0
+    return Padded((centred / scale).astype(np.float32), padded.lengths)
+
+
 def fill_padding(values, lengths, fill):
     """Copy of ``values`` with every step at or after its length set to ``fill``."""
     out = np.array(values, dtype=np.float32, copy=True)

@@ -413,3 +413,29 @@ def test_a_pickle_taken_during_fit_holds_the_estimator_from_before_the_fit(X3):
     np.testing.assert_array_equal(during_refit.transform(X3), codes)
     assert est.n_iter_ == 3  # the fit itself went on undisturbed
     PICKLED_DURING_FIT.clear()
+
+
+def test_standardize_sequence_reads_each_sequence_in_its_own_units():
+    rng = np.random.RandomState(0)
+    shapes = rng.normal(size=(12, 9, 2))
+    # The same shapes at levels and sizes that differ by orders of magnitude
+    # (within what float32, in which sequences are read, keeps exact enough).
+    sizes = 10.0 ** rng.uniform(-2, 2, size=(12, 1, 2))
+    levels = rng.uniform(-10, 10, size=(12, 1, 2))
+    est = tiny(standardize="sequence").fit(shapes)
+    np.testing.assert_allclose(
+        est.transform(shapes * sizes + levels), est.transform(shapes), atol=1e-4
+    )
+    np.testing.assert_array_equal(est.channel_mean_, 0.0)
+    np.testing.assert_array_equal(est.channel_scale_, 1.0)
+    # score and inverse_transform work in each sequence's standardised units.
+    z = (shapes - shapes.mean(axis=1, keepdims=True)) / shapes.std(
+        axis=1, keepdims=True
+    )
+    decoded = est.inverse_transform(est.transform(shapes))
+    expected = -np.mean((decoded - z) ** 2)
+    assert est.score(shapes * sizes + levels) == pytest.approx(expected, rel=1e-4)
+    with pytest.raises(ValueError, match="standardize='sequence' cannot be combined"):
+        tiny(standardize="sequence", loss="binary_crossentropy").fit(
+            (shapes > 0).astype(float)
+        )

@@ -11,6 +11,7 @@ from sklearn_lstm_ae._sequences import (
     fill_padding,
     is_table,
     rows_to_sequences,
+    standardize_each,
     to_padded,
 )
 
@@ -535,3 +536,12 @@ def test_float32_ragged_lists_read_like_float64_ones():
     inside[3][2, 0] = np.nan
     with pytest.raises(ValueError, match=r"NaN inside a sequence \(sample 3, step 2\)"):
         to_padded(inside)
+
+
+def test_standardize_each_uses_only_each_sequences_real_steps():
+    seqs = [np.array([[1.0, 5.0], [3.0, 5.0]]), np.zeros((0, 2)), np.ones((1, 2))]
+    padded = standardize_each(to_padded(seqs))
+    np.testing.assert_allclose(padded.values[0], [[-1.0, 0.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(padded.values[1], 0.0)  # empty: padding only
+    np.testing.assert_array_equal(padded.values[2], [[0.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(padded.lengths, [2, 0, 1])
