@@ -195,8 +195,10 @@ class LSTMAutoencoderTransformer(
     TensorFlow (or the backend set by ``KERAS_BACKEND``) is imported on the
     first ``fit``. Built models are reused across fits in the same process: a
     model whose estimator was refitted or garbage-collected is re-initialised
-    and lent to the next fit of the same architecture. Keep the estimator, not
-    just ``model_``, while you use the Keras models.
+    and lent to the next fit of the same architecture, unless user code may
+    hold it: once ``model_``, ``encoder_`` or ``decoder_`` has been read (or
+    ``callbacks`` were shown the model), the model stays as it is, and stays
+    yours when the estimator is refitted or deleted.
 
     Examples
     --------
@@ -405,7 +407,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self : LSTMAutoencoderTransformer
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "model_")
+        warm = self.warm_start and "_entry" in self.__dict__
         return self._train(X, epochs=self.max_iter, warm=warm, stopping=True)
 
     def partial_fit(self, X, y=None):
@@ -429,7 +431,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             The updated estimator.
         """
         self._validate_params()
-        warm = hasattr(self, "model_")
+        warm = "_entry" in self.__dict__
         return self._train(X, epochs=1, warm=warm, stopping=False)
 
     def _train(self, X, *, epochs, warm, stopping):
@@ -557,6 +559,8 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                     self.tol, self.n_iter_no_change, restore_best=val is not None,
                 )
             )  # fmt: skip
+        if user_callbacks:
+            entry.exposed = True  # a callback may keep the model it is shown
         callbacks += user_callbacks
         try:
             with training.retracing_notes_silenced():
@@ -592,8 +596,6 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self.n_timesteps_ = n_steps
         self.n_channels_ = padded.values.shape[2]
         self._n_features_out = int(self.n_components)
-        self.model_, self.encoder_ = entry.model, entry.encoder
-        self.decoder_ = entry.decoder(n_steps)
         self.patch_size_ = entry.arch.patch_size
         self._record_history(log.history, warm)
 
@@ -702,7 +704,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         check_is_fitted(self)
         padded = self._scaled(self._read(X, reset=False))
         _, training = keras_modules()
-        return training.predict_sequences(self.encoder_, padded.values, padded.lengths)
+        return training.predict_sequences(
+            self._entry.encoder, padded.values, padded.lengths
+        )
 
     def inverse_transform(self, X):
         """Decode codes back into sequences.
@@ -734,7 +738,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 f"{type(self).__name__} have n_components={self.n_components}."
             )
         _, training = keras_modules()
-        decoded = training.predict(self.decoder_, [codes])
+        decoded = training.predict(self._entry.decoder(self.n_timesteps_), [codes])
         values = decoded[..., :-1] * self.channel_scale_ + self.channel_mean_
         exists = decoded[..., -1] > 0
         if self._variable_length:
@@ -757,7 +761,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         mask = padded.mask
         _, training = keras_modules()
         decoded = training.predict_sequences(
-            self.model_, self._scaled(padded).values, padded.lengths
+            self._entry.model, self._scaled(padded).values, padded.lengths
         )[..., :-1]
         decoded = decoded * self.channel_scale_ + self.channel_mean_
         sq = np.square(decoded - padded.values) * mask[..., None]
@@ -805,6 +809,32 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         errors, counts = self._squared_errors(X)
         return -float(errors.sum() / max(counts.sum(), 1))
 
+    # ------------------------------------------------------- the Keras models
+    # Properties, so that the cache knows which models user code may hold:
+    # a model read here is never re-initialised for another fit (see
+    # _training.ModelCache).
+    @property
+    def model_(self):
+        return self._exposed_entry("model_").model
+
+    @property
+    def encoder_(self):
+        return self._exposed_entry("encoder_").encoder
+
+    @property
+    def decoder_(self):
+        return self._exposed_entry("decoder_").decoder(self.n_timesteps_)
+
+    def _exposed_entry(self, name):
+        entry = self.__dict__.get("_entry")
+        if entry is None:
+            raise AttributeError(
+                f"This {type(self).__name__} has no {name} before it is fitted; "
+                "call fit first."
+            )
+        entry.exposed = True
+        return entry
+
     # ---------------------------------------------------- sklearn integration
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -826,7 +856,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             state, entry = dict(before), before.get("_entry")
             # The snapshot lists the model's variables, then the optimizer's.
             weights = entry and [v for _, v in snapshot[: len(entry.model.variables)]]
-        for key in ("model_", "encoder_", "decoder_", "_entry", "_lease"):
+        for key in ("_entry", "_lease"):
             state.pop(key, None)
         if entry is not None:
             state["_weights"] = weights
@@ -860,8 +890,6 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 lease()  # a model that could not be filled goes back to the cache
             raise
         self._entry, self._lease = entry, lease
-        self.model_, self.encoder_ = entry.model, entry.encoder
-        self.decoder_ = entry.decoder(self.n_timesteps_)
         self.patch_size_ = arch.patch_size
 
     # ------------------------------------------------------------ persistence

@@ -136,7 +136,7 @@ def save(est, path):
             # The compiled loss is a closure Keras cannot name; it is rebuilt
             # from the parameters on load, so its absence is expected.
             warnings.simplefilter("ignore")
-            est.model_.save(model_path)
+            est._entry.model.save(model_path)
 
         def write(out):
             with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:

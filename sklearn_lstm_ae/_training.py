@@ -347,6 +347,10 @@ class _Entry:
         # before the first training step.
         self.model.optimizer.build(self.model.trainable_variables)
         self._decoders = {}
+        # Set once user code may hold one of the models (it read model_,
+        # encoder_ or decoder_, or callbacks saw the model): from then on the
+        # entry is never reset for another fit, nor lent again.
+        self.exposed = False
 
     def decoder(self, n_steps):
         """The decoder to ``n_steps`` steps, built once per length."""
@@ -375,6 +379,13 @@ class ModelCache:
     the same architecture one after another, so instead of building a model per
     fit, a model whose estimator is gone (or refitted) is handed, re-initialised,
     to the next fit that needs the same architecture, loss and optimizer.
+
+    Only models no user code can hold are handed on: an entry marked
+    ``exposed`` is dropped when its estimator lets go of it, and the garbage
+    collector frees it once the user's references are gone too. Counting
+    references instead would have to tell the user's from those Keras keeps
+    on its own (traced functions, the training history), which change from
+    one Keras version to the next.
     """
 
     def __init__(self):
@@ -396,6 +407,8 @@ class ModelCache:
         return entry, lease
 
     def _give_back(self, key, entry):
+        if entry.exposed:
+            return
         with self._lock:
             self._free.setdefault(key, []).append(entry)
 
@@ -406,11 +419,12 @@ MODELS = ModelCache()
 def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed, *, reuse=None):
     """A reset entry for this architecture, loss and optimizer, and its lease.
 
-    ``reuse`` is the entry ``owner`` already holds: when it fits, it is reset
-    and returned with a ``None`` lease (the owner keeps the lease it has).
+    ``reuse`` is the entry ``owner`` already holds: when it fits and no user
+    code may hold its models, it is reset and returned with a ``None`` lease
+    (the owner keeps the lease it has).
     """
     key = (arch, loss, repr(optimizer_config))
-    if reuse is not None and reuse.key == key:
+    if reuse is not None and reuse.key == key and not reuse.exposed:
         reuse.reset(seed, learning_rate)
         return reuse, None
 
