@@ -949,6 +949,71 @@ array-like of shape (length_i, n_channels), or array-like of shape \
 
         return _persistence.load(cls, path)
 
+    def export(self, filepath, format="tf_saved_model"):
+        """Write ``transform`` as a serving artifact that needs no Python package.
+
+        After Keras's ``Model.export``: the artifact holds the encoder and,
+        inside its graph, what ``transform`` does around it: finding each
+        sequence's real steps by the padding rule this estimator was fitted
+        with (trailing all-NaN steps, or ``mask_value`` steps), standardising
+        each channel with ``channel_mean_`` and ``channel_scale_``, and
+        zeroing the padding. Its codes match ``transform``'s within float32
+        rounding. It does not check its input as ``transform`` does: NaN or
+        infinity inside a sequence gives NaN codes, not an error. See the user
+        guide's "Serving the encoder" page.
+
+        Parameters
+        ----------
+        filepath : str or path-like
+            Where to write: a folder for ``"tf_saved_model"``, a file
+            (conventionally ``.onnx``) for ``"onnx"``.
+        format : {"tf_saved_model", "onnx"}, default="tf_saved_model"
+            ``"tf_saved_model"``: a TensorFlow SavedModel, for
+            ``tf.saved_model.load`` or TensorFlow Serving, with two endpoints:
+            ``serve(values)`` (also ``serving_default``), which takes float32
+            ``(batch, steps, n_channels_)`` values padded as at fit, and
+            ``serve_with_mask(values, mask)``, which takes the values and a
+            boolean ``(batch, steps)`` mask that is True at real steps.
+            ``"onnx"``: an ONNX model with the first endpoint only (one input,
+            ``values``); needs the ``onnx`` extra (tf2onnx) and the
+            TensorFlow backend.
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            The estimator, unchanged.
+        """
+        check_is_fitted(self)
+        import keras
+
+        from . import _export
+
+        if format not in _export.FORMATS:
+            raise ValueError(
+                f"format must be one of {list(_export.FORMATS)}; got {format!r}."
+            )
+
+        if format == "onnx" and keras.backend.backend() != "tensorflow":
+            raise ValueError(
+                "format='onnx' converts the TensorFlow graph with tf2onnx, so it "
+                "needs the TensorFlow backend; the Keras backend is "
+                f"{keras.backend.backend()!r}."
+            )
+        if format == "onnx":
+            try:
+                import tf2onnx  # noqa: F401
+            except ImportError:
+                raise ImportError(
+                    "format='onnx' needs tf2onnx and onnx; install them with "
+                    "pip install 'sklearn-lstm-ae[onnx]'."
+                ) from None
+        functions = _export.ServingFunctions(
+            self._entry.encoder, self.channel_mean_, self.channel_scale_,
+            self.mask_value,
+        )  # fmt: skip
+        _export.export(functions, filepath, format, self.n_channels_)
+        return self
+
 
 def _standardized(padded, mean, scale):
     """``padded`` with its real steps standardised; padding stays 0."""
