@@ -22,7 +22,6 @@ _OPTIMIZERS = {
     "lamb", "lion", "nadam", "rmsprop", "sgd",
 }  # fmt: skip
 _MAX_SEED = 2**31 - 1
-_VALIDATION_BATCH = 1024
 # patch_size="auto" reads the longest training sequence in at most this many
 # recurrent steps.
 _MAX_PATCHES = 64
@@ -538,45 +537,22 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 self._lease = lease
         self._entry = entry
 
-        batches = training.Batches(
-            train.values, train.lengths, self.batch_size,
-            shuffle=self.shuffle, seed=run_seed,
-        )  # fmt: skip
-        val_batches = None
-        if val is not None:
-            val_batches = training.Batches(
-                val.values, val.lengths, _VALIDATION_BATCH,
-                group_lengths=True,  # evaluation only: no effect on the result
-            )  # fmt: skip
-        log, guard = training.EpochLog(), training.GuardFinite()
-        callbacks = [log, guard]
-        if self.verbose == 1:
-            callbacks.append(training.EpochProgress(epochs))
-        if stopping:
-            callbacks.append(
-                training.StopOnPlateau(
-                    "val_loss" if val is not None else "loss",
-                    self.tol, self.n_iter_no_change, restore_best=val is not None,
-                )
-            )  # fmt: skip
         if user_callbacks:
             entry.exposed = True  # a callback may keep the model it is shown
-        callbacks += user_callbacks
-        try:
-            with training.retracing_notes_silenced():
-                entry.model.fit(
-                    batches, validation_data=val_batches, epochs=epochs,
-                    callbacks=callbacks, verbose=2 if self.verbose >= 2 else 0,
-                    shuffle=False,  # Batches shuffles with its own seeded generator
-                )  # fmt: skip
-        except KeyboardInterrupt:
+        stop = (self.tol, self.n_iter_no_change) if stopping else None
+        epoch_log, diverged, interrupted = training.run_epochs(
+            entry.model, train, val, epochs=epochs, batch_size=self.batch_size,
+            shuffle=self.shuffle, seed=run_seed, stop=stop,
+            callbacks=user_callbacks, verbose=self.verbose,
+        )  # fmt: skip
+        if interrupted:
             warnings.warn(
-                f"Training interrupted after {len(log.history.get('loss', []))} "
+                f"Training interrupted after {len(epoch_log.get('loss', []))} "
                 "complete epoch(s); the estimator keeps the weights learned so far.",
                 UserWarning,
                 stacklevel=4,
             )
-        if guard.diverged:
+        if diverged:
             raise FloatingPointError(
                 "Training diverged: the loss became NaN or infinite. Likely causes: "
                 f"learning_rate_init={self.learning_rate_init} is too high for this "
@@ -597,7 +573,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self.n_channels_ = padded.values.shape[2]
         self._n_features_out = int(self.n_components)
         self.patch_size_ = entry.arch.patch_size
-        self._record_history(log.history, warm)
+        self._record_history(epoch_log, warm)
 
     def _resolve_patch_size(self, padded, warm):
         """The steps read as one: ``patch_size``, or for "auto" from the lengths."""

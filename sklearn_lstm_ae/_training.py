@@ -330,6 +330,55 @@ class EpochProgress(keras.callbacks.Callback):
             self._bar.update(self._done, finalize=True)
 
 
+# Validation batches: evaluation only, so their size does not change results.
+VALIDATION_BATCH = 1024
+
+
+def run_epochs(
+    model, train, val, *, epochs, batch_size, shuffle, seed, stop, callbacks,
+    verbose,
+):  # fmt: skip
+    """Train ``model`` (compiled) for up to ``epochs`` epochs with Keras's fit.
+
+    ``train`` and ``val`` (or None) are :class:`_sequences.Padded`; ``stop``
+    is ``(tol, n_iter_no_change)`` for :class:`StopOnPlateau` (on the
+    validation loss when there is ``val``, restoring the best weights), or
+    None. ``callbacks`` are the user's, already copied. Returns ``(history,
+    diverged, interrupted)``: the per-epoch logs, whether a batch's loss
+    became NaN or infinite, and whether Ctrl-C stopped training.
+    """
+    batches = Batches(
+        train.values, train.lengths, batch_size, shuffle=shuffle, seed=seed
+    )
+    val_batches = None
+    if val is not None:
+        val_batches = Batches(
+            val.values, val.lengths, VALIDATION_BATCH, group_lengths=True
+        )
+    log, guard = EpochLog(), GuardFinite()
+    all_callbacks = [log, guard]
+    if verbose == 1:
+        all_callbacks.append(EpochProgress(epochs))
+    if stop is not None:
+        tol, patience = stop
+        monitor = "val_loss" if val is not None else "loss"
+        all_callbacks.append(
+            StopOnPlateau(monitor, tol, patience, restore_best=val is not None)
+        )
+    all_callbacks += callbacks
+    interrupted = False
+    try:
+        with retracing_notes_silenced():
+            model.fit(
+                batches, validation_data=val_batches, epochs=epochs,
+                callbacks=all_callbacks, verbose=2 if verbose >= 2 else 0,
+                shuffle=False,  # Batches shuffles with its own seeded generator
+            )  # fmt: skip
+    except KeyboardInterrupt:
+        interrupted = True
+    return log.history, guard.diverged, interrupted
+
+
 def copy_callbacks(callbacks):
     """Fresh deep copies of the user's callbacks, so no state crosses fits."""
     return [copy.deepcopy(callback) for callback in callbacks or ()]
