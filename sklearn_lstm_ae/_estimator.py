@@ -381,7 +381,7 @@ class LSTMAutoencoderTransformer(
 
     # -------------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on sequences.
 
         Training stops after ``max_iter`` epochs, or earlier when the
@@ -400,6 +400,13 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             Training sequences, in any accepted form.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Weight of each sequence in the training loss, in the per-channel
+            standardisation and, with ``early_stopping``, in the validation
+            loss. Finite and non-negative, not all zero; ``None`` weighs every
+            sequence 1. A sequence of weight 0 counts for nothing (down-weight
+            known anomalies this way); multiplying every weight by one number
+            changes nothing. See the user guide's "Training" page.
 
         Returns
         -------
@@ -407,9 +414,11 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             The fitted estimator.
         """
         warm = self.warm_start and "_entry" in self.__dict__
-        return self._train(X, epochs=self.max_iter, warm=warm, stopping=True)
+        return self._train(
+            X, sample_weight, epochs=self.max_iter, warm=warm, stopping=True
+        )
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Train for one more epoch on ``X``, initialising on the first call.
 
         ``early_stopping``, ``tol`` and ``n_iter_no_change`` do not apply: each
@@ -423,6 +432,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             Training sequences, in any accepted form.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Weight of each sequence in the training loss, as in :meth:`fit`
+            (on the first call also in the standardisation).
 
         Returns
         -------
@@ -431,9 +443,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         """
         self._validate_params()
         warm = "_entry" in self.__dict__
-        return self._train(X, epochs=1, warm=warm, stopping=False)
+        return self._train(X, sample_weight, epochs=1, warm=warm, stopping=False)
 
-    def _train(self, X, *, epochs, warm, stopping):
+    def _train(self, X, sample_weight, *, epochs, warm, stopping):
         """Fit or continue; on any error the estimator is left as it was."""
         _, training = keras_modules()
         # Ctrl-C interrupts reading and training at once; during the
@@ -447,7 +459,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             self._fit_in_progress = (before, snapshot)
             try:
                 with interrupts.live():
-                    self._train_steps(X, epochs, warm, stopping)
+                    self._train_steps(X, sample_weight, epochs, warm, stopping)
             except BaseException:
                 self._rollback(before, snapshot)
                 raise
@@ -487,9 +499,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         if lease is not None:
             lease()
 
-    def _train_steps(self, X, epochs, warm, stopping):
+    def _train_steps(self, X, sample_weight, epochs, warm, stopping):
         network, training = keras_modules()
         padded = self._read(X, reset=not warm)
+        weights = _checked_sample_weight(sample_weight, len(padded.lengths))
         loss = self._loss_kind(padded, self.loss_ if warm else None)
         arch = network.Architecture(
             n_channels=padded.values.shape[2],
@@ -518,13 +531,13 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         if warm:
             mean, scale = self.channel_mean_, self.channel_scale_
         else:
-            mean, scale = self._fit_scaler(padded, loss)
+            mean, scale = self._fit_scaler(padded, weights, loss)
         padded = _standardized(padded, mean, scale)
         user_callbacks = training.copy_callbacks(self._checked_callbacks())
         optimizer_config = self._optimizer_config()
         epochs_before = self.n_iter_ if warm else 0
         run_seed = self._run_seed(epochs_before)
-        train, val = self._split(padded, stopping, run_seed)
+        train, val = self._split(padded, weights, stopping, run_seed)
 
         if warm:
             entry = self._entry
@@ -583,8 +596,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             return self._entry.arch.patch_size
         return -(-max(1, int(padded.lengths.max())) // _MAX_PATCHES)
 
-    def _fit_scaler(self, padded, loss):
-        """Per-channel mean and scale of the real steps (identity when off)."""
+    def _fit_scaler(self, padded, weights, loss):
+        """Per-channel weighted mean and scale of the real steps (identity when
+        off); each step weighs as its sequence."""
         n_channels = padded.values.shape[2]
         identity = (np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32))
         standardize = self.standardize
@@ -599,11 +613,14 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         if not standardize or (standardize == "auto" and loss == "binary_crossentropy"):
             return identity
         real = padded.values[padded.mask].astype(np.float64)
-        if not len(real):
+        step_weights = np.broadcast_to(weights[:, None], padded.mask.shape)
+        step_weights = step_weights[padded.mask]
+        if not step_weights.sum():  # no step, or no weight on any
             return identity
-        scale = real.std(axis=0)
+        mean = np.average(real, axis=0, weights=step_weights)
+        scale = np.sqrt(np.average((real - mean) ** 2, axis=0, weights=step_weights))
         scale[scale < 1e-12] = 1.0  # a constant channel is only centred
-        return real.mean(axis=0).astype(np.float32), scale.astype(np.float32)
+        return mean.astype(np.float32), scale.astype(np.float32)
 
     def _checked_callbacks(self):
         import keras
@@ -630,9 +647,11 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         """Seed for a call's shuffling and split; warm calls move it on."""
         return (int(self._seeds()[1]) + epochs_before) % _MAX_SEED
 
-    def _split(self, padded, stopping, seed):
+    def _split(self, padded, weights, stopping, seed):
+        """``(train, val)``, each a pair of ``Padded`` and weights (val: None
+        without early stopping)."""
         if not (stopping and self.early_stopping):
-            return padded, None
+            return (padded, weights), None
         n = len(padded.lengths)
         n_val = max(1, int(round(self.validation_fraction * n)))
         if n - n_val < 1:
@@ -642,9 +661,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             )
         order = np.random.RandomState(seed).permutation(n)
         val, train = order[:n_val], order[n_val:]
-        return (
-            _sequences.Padded(padded.values[train], padded.lengths[train]),
-            _sequences.Padded(padded.values[val], padded.lengths[val]),
+        return tuple(
+            (
+                _sequences.Padded(padded.values[rows], padded.lengths[rows]),
+                weights[rows],
+            )
+            for rows in (train, val)
         )
 
     def _record_history(self, epochs, warm):
@@ -989,6 +1011,35 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         )  # fmt: skip
         _export.export(functions, filepath, format, self.n_channels_)
         return self
+
+
+def _checked_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as float64 ``(n_samples,)``, all 1 for None."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    accepted = (
+        f"sample_weight must be None, a number, or an array-like of shape "
+        f"({n_samples},) (one weight per sequence of X) of finite, non-negative "
+        "numbers, not all zero"
+    )
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{accepted}; got {type(sample_weight).__name__} values that are not "
+            "numbers."
+        ) from None
+    if weights.ndim == 0:
+        weights = np.full(n_samples, weights)
+    if weights.shape != (n_samples,):
+        raise ValueError(f"{accepted}; got shape {weights.shape}.")
+    if not np.isfinite(weights).all():
+        raise ValueError(f"{accepted}; got NaN or infinity.")
+    if (weights < 0).any():
+        raise ValueError(f"{accepted}; got {weights.min():g}.")
+    if not weights.any():
+        raise ValueError(f"{accepted}; got only zeros.")
+    return weights
 
 
 def _standardized(padded, mean, scale):

@@ -603,14 +603,18 @@ def initialize(model, arch, seed):
 def masked_loss(kind):
     """The training loss: reconstruction on real steps plus the length term.
 
-    ``y_true`` is the padded input with the mask appended as one more channel.
-    The reconstruction term averages ``kind`` ("mse", "mae" or
-    "binary_crossentropy") over real steps only; the existence term is the
-    binary cross-entropy of every step's existence logit against the mask.
+    ``y_true`` is the padded input followed by two more channels: the mask
+    (1.0 at real steps) and each sequence's weight, repeated at every step.
+    The reconstruction term is the weighted mean of ``kind`` ("mse", "mae"
+    or "binary_crossentropy") over the real steps; the existence term is the
+    weighted mean, over every step, of the binary cross-entropy of the
+    step's existence logit against the mask. A step counts as its
+    sequence's weight in both, so scaling all weights changes nothing, and a
+    sequence of weight 0 counts for nothing.
     """
 
     def loss(y_true, y_pred):
-        target, mask = y_true[..., :-1], y_true[..., -1]
+        target, mask, weight = y_true[..., :-2], y_true[..., -2], y_true[..., -1]
         recon, logit = y_pred[..., :-1], y_pred[..., -1]
         if kind == "mse":
             err = ops.square(recon - target)
@@ -620,10 +624,20 @@ def masked_loss(kind):
             recon = ops.clip(recon, 1e-7, 1.0 - 1e-7)
             err = -(target * ops.log(recon) + (1.0 - target) * ops.log(1.0 - recon))
         per_step = ops.mean(err, axis=-1)
-        n_real = ops.maximum(ops.sum(mask), 1.0)
-        reconstruction = ops.sum(per_step * mask) / n_real
-        exists = ops.mean(ops.binary_crossentropy(mask, logit, from_logits=True))
-        return reconstruction + exists
+        real = mask * weight
+        reconstruction = _weighted_mean(per_step, real)
+        exists = ops.binary_crossentropy(mask, logit, from_logits=True)
+        return reconstruction + _weighted_mean(exists, weight)
 
     loss.__name__ = f"masked_{kind}"
     return loss
+
+
+def _weighted_mean(values, weights):
+    """``sum(values * weights) / sum(weights)``, and 0 where the weights are.
+
+    The sum of the weights is replaced, not floored, where it is 0: the
+    numerator is 0 there too, and a floor would rescale small weights.
+    """
+    total = ops.sum(weights)
+    return ops.sum(values * weights) / ops.where(total > 0, total, 1.0)

@@ -173,17 +173,20 @@ class Batches(keras.utils.PyDataset):
     ends: the existence head learns the length from that step. Shuffled
     batches come from length bands (:func:`length_buckets`) where that saves
     enough padded steps, else from all sequences at random. The target is the
-    values with the mask appended as one more channel, as
-    :func:`_network.masked_loss` expects.
+    values with the mask and the sequence's weight (``weights``, default 1)
+    appended as two more channels, as :func:`_network.masked_loss` expects.
     """
 
     def __init__(
-        self, values, lengths, batch_size, *, shuffle=False, seed=0,
+        self, values, lengths, batch_size, *, weights=None, shuffle=False, seed=0,
         group_lengths=False,
     ):  # fmt: skip
         super().__init__()
         self.values = values
         self.lengths = lengths
+        if weights is None:
+            weights = np.ones(len(lengths))
+        self.weights = np.asarray(weights, dtype=values.dtype)
         self.batch_size = batch_size
         self._rng = np.random.RandomState(seed) if shuffle else None
         # What length_buckets gets: None sorts everything (evaluation only).
@@ -239,7 +242,10 @@ class Batches(keras.utils.PyDataset):
         steps = self._steps(rows)
         values = self.values[rows, :steps]
         mask = np.arange(steps) < self.lengths[rows, None]
-        target = np.concatenate([values, mask[..., None].astype(values.dtype)], -1)
+        weight = np.broadcast_to(self.weights[rows, None, None], (*mask.shape, 1))
+        target = np.concatenate(
+            [values, mask[..., None].astype(values.dtype), weight], -1
+        )
         return (values, mask), target
 
     def on_epoch_end(self):
@@ -340,21 +346,25 @@ def run_epochs(
 ):  # fmt: skip
     """Train ``model`` (compiled) for up to ``epochs`` epochs with Keras's fit.
 
-    ``train`` and ``val`` (or None) are :class:`_sequences.Padded`; ``stop``
+    ``train`` and ``val`` (or None) are pairs of a :class:`_sequences.Padded`
+    and its sequences' weights (None: all 1); ``stop``
     is ``(tol, n_iter_no_change)`` for :class:`StopOnPlateau` (on the
     validation loss when there is ``val``, restoring the best weights), or
     None. ``callbacks`` are the user's, already copied. Returns ``(history,
     diverged, interrupted)``: the per-epoch logs, whether a batch's loss
     became NaN or infinite, and whether Ctrl-C stopped training.
     """
+    (train, train_weights), (val, val_weights) = train, val or (None, None)
     batches = Batches(
-        train.values, train.lengths, batch_size, shuffle=shuffle, seed=seed
-    )
+        train.values, train.lengths, batch_size, weights=train_weights,
+        shuffle=shuffle, seed=seed,
+    )  # fmt: skip
     val_batches = None
     if val is not None:
         val_batches = Batches(
-            val.values, val.lengths, VALIDATION_BATCH, group_lengths=True
-        )
+            val.values, val.lengths, VALIDATION_BATCH, weights=val_weights,
+            group_lengths=True,
+        )  # fmt: skip
     log, guard = EpochLog(), GuardFinite()
     all_callbacks = [log, guard]
     if verbose == 1:

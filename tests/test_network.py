@@ -74,7 +74,8 @@ def test_the_loss_ignores_padded_steps(kind):
     loss = _network.masked_loss(kind)
     target = np.full((2, 4, 2), 0.25, np.float32)
     mask = np.array([[1, 1, 0, 0], [1, 0, 0, 0]], np.float32)
-    y_true = np.concatenate([target, mask[..., None]], -1)
+    weight = np.ones_like(mask)
+    y_true = np.concatenate([target, mask[..., None], weight[..., None]], -1)
     pred = np.full((2, 4, 3), 0.5, np.float32)
     pred[..., -1] = np.where(mask > 0, 20.0, -20.0)  # confident, right existence
     other = pred.copy()
@@ -89,8 +90,9 @@ def test_the_loss_ignores_padded_steps(kind):
 
 def test_the_loss_teaches_the_length():
     loss = _network.masked_loss("mse")
-    y_true = np.zeros((1, 3, 2), np.float32)
+    y_true = np.zeros((1, 3, 3), np.float32)  # values, mask, weight
     y_true[0, :2, 1] = 1.0  # length 2
+    y_true[..., 2] = 1.0
     right = np.zeros((1, 3, 2), np.float32)
     right[0, :, 1] = [20.0, 20.0, -20.0]
     wrong = right.copy()
