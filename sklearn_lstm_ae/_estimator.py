@@ -101,10 +101,15 @@ class LSTMAutoencoderTransformer(
         A trailing step whose every channel equals this value is padding
         (Keras ``pad_sequences(padding="post")`` pads with 0.0). The same
         value inside a sequence is data. Decoded padding is filled with it.
-    loss : {"auto", "mse", "mae", "binary_crossentropy"}, default="auto"
+    loss : {"auto", "mse", "mae", "binary_crossentropy"} or keras.losses.Loss, \
+default="auto"
         Reconstruction loss over real steps. ``"auto"`` uses binary
         cross-entropy (with sigmoid outputs) when the data is all 0 and 1,
-        mean squared error otherwise.
+        mean squared error otherwise. A Keras loss object (for example
+        ``keras.losses.Huber(delta=0.5)``) is copied from its configuration
+        (never mutated) and compares the network's linear outputs with the
+        (standardised) values of each real step; its own reduction and
+        weighting are not used. ``score`` stays the mean squared error.
     standardize : {"auto", True, False}, default="auto"
         Standardise each channel with the mean and standard deviation of its
         real training steps (padding never counts) before the network sees
@@ -175,9 +180,9 @@ class LSTMAutoencoderTransformer(
         The training loss per epoch (``history_["loss"]``).
     n_iter_ : int
         Number of epochs run in total.
-    loss_ : str
-        The reconstruction loss used: ``"mse"``, ``"mae"`` or
-        ``"binary_crossentropy"``.
+    loss_ : str or keras.losses.Loss
+        The reconstruction loss used: ``"mse"``, ``"mae"``,
+        ``"binary_crossentropy"``, or a copy of the ``loss`` object.
     channel_mean_ : ndarray of shape (`n_channels_`,)
         Per-channel mean subtracted before the network (0 when not
         standardising).
@@ -224,7 +229,10 @@ class LSTMAutoencoderTransformer(
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "mask_value": [Interval(Real, None, None, closed="neither"), None],
-        "loss": [StrOptions({"auto", "mse", "mae", "binary_crossentropy"})],
+        "loss": [
+            StrOptions({"auto", "mse", "mae", "binary_crossentropy"}),
+            HasMethods(["get_config", "call"]),
+        ],
         "standardize": [StrOptions({"auto"}), "boolean"],
         "optimizer": [StrOptions(_OPTIMIZERS), HasMethods(["get_config"])],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -334,9 +342,23 @@ class LSTMAutoencoderTransformer(
         return padded
 
     def _loss_kind(self, padded, fitted=None):
-        """The loss ``loss`` resolves to on this data (``fitted``: already chosen)."""
-        real = padded.values[padded.mask]
+        """The loss ``loss`` resolves to on this data (``fitted``: already chosen).
+
+        A name, or a new copy of a Keras loss object.
+        """
         kind = self.loss
+        if not isinstance(kind, str):
+            import keras
+
+            if not isinstance(kind, keras.losses.Loss):
+                raise TypeError(
+                    "loss must be 'auto', 'mse', 'mae', 'binary_crossentropy' or a "
+                    f"keras.losses.Loss instance; got {kind!r} of type "
+                    f"{type(kind).__name__}."
+                )
+            network, _ = keras_modules()
+            return network.clone_loss(kind)
+        real = padded.values[padded.mask]
         if kind == "auto":
             binary = real.size and np.isin(real, (0.0, 1.0)).all()
             kind = fitted or ("binary_crossentropy" if binary else "mse")
@@ -519,7 +541,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             code_scaling=None if self.code_scaling is None else str(self.code_scaling),
             patch_size=self._resolve_patch_size(padded, warm),
         )
-        if warm and (arch != self._entry.arch or loss != self.loss_):
+        if warm and (
+            arch != self._entry.arch
+            or network.loss_key(loss) != network.loss_key(self.loss_)
+        ):
             raise ValueError(
                 "warm_start and partial_fit continue training the fitted "
                 "network, so the parameters that shape it (n_components, "
@@ -840,6 +865,14 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
+    def __sklearn_clone__(self):
+        twin = super().__sklearn_clone__()
+        if not isinstance(self.loss, str):
+            # clone deep-copies the loss object, and Keras copies some losses
+            # without their arguments (see _LossCopy).
+            twin.loss = _LossCopy(self.loss).rebuild()
+        return twin
+
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: it may be our __dict__
         in_fit = state.pop("_fit_in_progress", None)
@@ -859,11 +892,17 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         if entry is not None:
             state["_weights"] = weights
             state["_arch"] = entry.arch.__dict__.copy()
+        for key in ("loss", "loss_"):
+            if key in state and not isinstance(state[key], str):
+                state[key] = _LossCopy(state[key])
         return state
 
     def __setstate__(self, state):
         weights = state.pop("_weights", None)
         arch = state.pop("_arch", None)
+        for key in ("loss", "loss_"):
+            if isinstance(state.get(key), _LossCopy):
+                state[key] = state[key].rebuild()
         super().__setstate__(state)
         if weights is not None:
             network, _ = keras_modules()
@@ -1046,6 +1085,23 @@ def _standardized(padded, mean, scale):
     """``padded`` with its real steps standardised; padding stays 0."""
     values = (padded.values - mean) / scale * padded.mask[..., None]
     return _sequences.Padded(values.astype(np.float32), padded.lengths)
+
+
+class _LossCopy:
+    """A Keras loss object as its class and full config, to pickle or copy.
+
+    Keras pickles and deep-copies a loss through ``get_config``, which for
+    ``Huber``, ``CosineSimilarity`` and ``SparseCategoricalCrossentropy``
+    leaves out ``delta`` or ``axis`` (Keras 3.15): the copy would quietly use
+    the defaults. The class is pickled by reference.
+    """
+
+    def __init__(self, loss):
+        network, _ = keras_modules()
+        self.cls, self.config = type(loss), network.loss_config(loss)
+
+    def rebuild(self):
+        return self.cls.from_config(dict(self.config))
 
 
 def _output_activation(loss):

@@ -482,14 +482,15 @@ def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed, *, reus
     code may hold its models, it is reset and returned with a ``None`` lease
     (the owner keeps the lease it has).
     """
-    key = (arch, loss, repr(optimizer_config))
+    key = (arch, _network.loss_key(loss), repr(optimizer_config))
     if reuse is not None and reuse.key == key and not reuse.exposed:
         reuse.reset(seed, learning_rate)
         return reuse, None
 
     def make():
         optimizer = keras.optimizers.deserialize(optimizer_config)
-        return _Entry(key, arch, loss, optimizer)
+        # The entry's own copy: the cache outlives any estimator's loss object.
+        return _Entry(key, arch, _network.clone_loss(loss), optimizer)
 
     entry, lease = MODELS.lend(owner, key, make)
     entry.reset(seed, learning_rate)

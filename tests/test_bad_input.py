@@ -517,3 +517,29 @@ def test_bad_sample_weight_is_refused_and_the_model_unchanged(
     with pytest.raises(error, match=match):
         getattr(seq_model, method)(X_FIT, sample_weight=weights)
     assert_unchanged(seq_model, fitted)
+
+
+class _LossLike:
+    """Has the methods of a Keras loss but is not one."""
+
+    def get_config(self):
+        return {}
+
+    def call(self, y_true, y_pred):
+        return y_pred
+
+
+@pytest.mark.parametrize(
+    "loss, error, match",
+    [(object(), ValueError, r"'loss' parameter .* must be a str among"),
+     (_LossLike(), TypeError, "loss must be .* a keras.losses.Loss instance")],
+    ids=["object", "loss_like"],
+)  # fmt: skip
+def test_a_loss_that_is_not_a_keras_loss_is_refused(
+    seq_model, fitted, loss, error, match
+):
+    seq_model.set_params(loss=loss)
+    with pytest.raises(error, match=match):
+        seq_model.fit(X_FIT)
+    seq_model.set_params(loss="auto")
+    assert_unchanged(seq_model, fitted)

@@ -455,3 +455,63 @@ def test_sample_weight_is_routed_through_a_pipeline():
         )
         with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
             make_pipeline(tiny(), StandardScaler()).fit(X, sample_weight=weights)
+
+
+# ---------------------------------------------------------- loss objects
+def test_a_keras_loss_object_is_copied_trains_and_is_recorded(X3):
+    huber = keras.losses.Huber(delta=0.5)
+    est = tiny(loss=huber).fit(X3)
+    assert est.loss is huber and est.loss_ is not huber
+    assert type(est.loss_) is keras.losses.Huber and est.loss_._fn_kwargs == {
+        "delta": 0.5
+    }
+    assert huber.get_config() == keras.losses.Huber(delta=0.5).get_config()
+    mse = tiny().fit(X3)
+    assert not np.allclose(est.transform(X3), mse.transform(X3))
+    # score stays the negative mean squared error, whatever the loss.
+    errors, counts = est._squared_errors(X3)
+    assert est.score(X3) == pytest.approx(-errors.sum() / counts.sum())
+
+
+def test_a_mean_squared_error_object_trains_exactly_as_mse(X3):
+    obj = tiny(loss=keras.losses.MeanSquaredError()).fit(X3)
+    name = tiny(loss="mse").fit(X3)
+    np.testing.assert_array_equal(obj.transform(X3), name.transform(X3))
+    assert obj.loss_curve_ == name.loss_curve_
+
+
+def test_a_loss_object_counts_real_steps_only(ragged):
+    loss = keras.losses.Huber(delta=0.5)
+    as_list = tiny(loss=loss).fit(ragged)
+    padded = np.full((len(ragged), 9, 2), np.nan)
+    for i, seq in enumerate(ragged):
+        padded[i, : len(seq)] = seq
+    as_nan_padded = tiny(loss=loss).fit(padded)
+    np.testing.assert_array_equal(
+        as_nan_padded.transform(ragged), as_list.transform(ragged)
+    )
+    assert as_nan_padded.loss_curve_ == as_list.loss_curve_
+
+
+def test_clone_and_pickle_keep_every_argument_of_a_loss_object(X3):
+    import pickle
+
+    from sklearn.base import clone
+
+    est = tiny(loss=keras.losses.Huber(delta=0.25)).fit(X3)
+    twin = clone(est)
+    copy = pickle.loads(pickle.dumps(est))
+    # Keras's own copies of a Huber forget delta; ours keep it.
+    assert twin.loss._fn_kwargs == {"delta": 0.25}
+    assert copy.loss._fn_kwargs == copy.loss_._fn_kwargs == {"delta": 0.25}
+    np.testing.assert_array_equal(copy.transform(X3), est.transform(X3))
+    np.testing.assert_array_equal(twin.fit(X3).transform(X3), est.transform(X3))
+
+
+def test_warm_start_refuses_another_loss_object(X3):
+    est = tiny(loss=keras.losses.Huber(delta=0.5), warm_start=True).fit(X3)
+    est.fit(X3)  # the same loss again: continues
+    assert est.n_iter_ == 4
+    est.set_params(loss=keras.losses.Huber(delta=2.0))
+    with pytest.raises(ValueError, match="must not change between calls"):
+        est.fit(X3)
