@@ -161,10 +161,12 @@ def _markdown_nodes(text, source):
 
 
 # -- Docstrings ---------------------------------------------------------------------
-# Methods inherited from scikit-learn (set_output, get_metadata_routing, ...)
-# link to pages of scikit-learn's own documentation with :ref:, which cannot
-# resolve here (no network for intersphinx). Keep their text, drop the link.
-_REF = re.compile(r":ref:`([^`<]+?)\s*<[^`>]+>`|:ref:`([^`<]+)`")
+# Methods inherited from scikit-learn (set_output, get_metadata_routing, and
+# set_fit_request, which metadata routing adds for sample_weight) link to
+# scikit-learn's own documentation with :ref: and to its glossary with :term:,
+# which cannot resolve here (no network for intersphinx). Keep their text,
+# drop the link.
+_REF = re.compile(r":(?:ref|term):`([^`<]+?)\s*<[^`>]+>`|:(?:ref|term):`([^`<]+)`")
 
 
 def _unlink_sklearn_refs(app, what, name, obj, options, lines):

@@ -22,7 +22,6 @@ _OPTIMIZERS = {
     "lamb", "lion", "nadam", "rmsprop", "sgd",
 }  # fmt: skip
 _MAX_SEED = 2**31 - 1
-_VALIDATION_BATCH = 1024
 # patch_size="auto" reads the longest training sequence in at most this many
 # recurrent steps.
 _MAX_PATCHES = 64
@@ -102,10 +101,15 @@ class LSTMAutoencoderTransformer(
         A trailing step whose every channel equals this value is padding
         (Keras ``pad_sequences(padding="post")`` pads with 0.0). The same
         value inside a sequence is data. Decoded padding is filled with it.
-    loss : {"auto", "mse", "mae", "binary_crossentropy"}, default="auto"
+    loss : {"auto", "mse", "mae", "binary_crossentropy"} or keras.losses.Loss, \
+default="auto"
         Reconstruction loss over real steps. ``"auto"`` uses binary
         cross-entropy (with sigmoid outputs) when the data is all 0 and 1,
-        mean squared error otherwise.
+        mean squared error otherwise. A Keras loss object (for example
+        ``keras.losses.Huber(delta=0.5)``) is copied from its configuration
+        (never mutated) and compares the network's linear outputs with the
+        (standardised) values of each real step; its own reduction and
+        weighting are not used. ``score`` stays the mean squared error.
     standardize : {"auto", True, False, "sequence"}, default="auto"
         Standardise each channel with the mean and standard deviation of its
         real training steps (padding never counts) before the network sees
@@ -182,9 +186,9 @@ class LSTMAutoencoderTransformer(
         The training loss per epoch (``history_["loss"]``).
     n_iter_ : int
         Number of epochs run in total.
-    loss_ : str
-        The reconstruction loss used: ``"mse"``, ``"mae"`` or
-        ``"binary_crossentropy"``.
+    loss_ : str or keras.losses.Loss
+        The reconstruction loss used: ``"mse"``, ``"mae"``,
+        ``"binary_crossentropy"``, or a copy of the ``loss`` object.
     channel_mean_ : ndarray of shape (`n_channels_`,)
         Per-channel mean subtracted before the network (0 when not
         standardising).
@@ -201,8 +205,10 @@ class LSTMAutoencoderTransformer(
     TensorFlow (or the backend set by ``KERAS_BACKEND``) is imported on the
     first ``fit``. Built models are reused across fits in the same process: a
     model whose estimator was refitted or garbage-collected is re-initialised
-    and lent to the next fit of the same architecture. Keep the estimator, not
-    just ``model_``, while you use the Keras models.
+    and lent to the next fit of the same architecture, unless user code may
+    hold it: once ``model_``, ``encoder_`` or ``decoder_`` has been read (or
+    ``callbacks`` were shown the model), the model stays as it is, and stays
+    yours when the estimator is refitted or deleted.
 
     Examples
     --------
@@ -229,7 +235,10 @@ class LSTMAutoencoderTransformer(
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "mask_value": [Interval(Real, None, None, closed="neither"), None],
-        "loss": [StrOptions({"auto", "mse", "mae", "binary_crossentropy"})],
+        "loss": [
+            StrOptions({"auto", "mse", "mae", "binary_crossentropy"}),
+            HasMethods(["get_config", "call"]),
+        ],
         "standardize": [StrOptions({"auto", "sequence"}), "boolean"],
         "optimizer": [StrOptions(_OPTIMIZERS), HasMethods(["get_config"])],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
@@ -339,9 +348,23 @@ class LSTMAutoencoderTransformer(
         return padded
 
     def _loss_kind(self, padded, fitted=None):
-        """The loss ``loss`` resolves to on this data (``fitted``: already chosen)."""
-        real = padded.values[padded.mask]
+        """The loss ``loss`` resolves to on this data (``fitted``: already chosen).
+
+        A name, or a new copy of a Keras loss object.
+        """
         kind = self.loss
+        if not isinstance(kind, str):
+            import keras
+
+            if not isinstance(kind, keras.losses.Loss):
+                raise TypeError(
+                    "loss must be 'auto', 'mse', 'mae', 'binary_crossentropy' or a "
+                    f"keras.losses.Loss instance; got {kind!r} of type "
+                    f"{type(kind).__name__}."
+                )
+            network, _ = keras_modules()
+            return network.clone_loss(kind)
+        real = padded.values[padded.mask]
         if kind == "auto":
             binary = real.size and np.isin(real, (0.0, 1.0)).all()
             kind = fitted or ("binary_crossentropy" if binary else "mse")
@@ -386,7 +409,7 @@ class LSTMAutoencoderTransformer(
 
     # -------------------------------------------------------------- training
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on sequences.
 
         Training stops after ``max_iter`` epochs, or earlier when the
@@ -405,16 +428,25 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             Training sequences, in any accepted form.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Weight of each sequence in the training loss, in the per-channel
+            standardisation and, with ``early_stopping``, in the validation
+            loss. Finite and non-negative, not all zero; ``None`` weighs every
+            sequence 1. A sequence of weight 0 counts for nothing (down-weight
+            known anomalies this way); multiplying every weight by one number
+            changes nothing. See the user guide's "Training" page.
 
         Returns
         -------
         self : LSTMAutoencoderTransformer
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "model_")
-        return self._train(X, epochs=self.max_iter, warm=warm, stopping=True)
+        warm = self.warm_start and "_entry" in self.__dict__
+        return self._train(
+            X, sample_weight, epochs=self.max_iter, warm=warm, stopping=True
+        )
 
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Train for one more epoch on ``X``, initialising on the first call.
 
         ``early_stopping``, ``tol`` and ``n_iter_no_change`` do not apply: each
@@ -428,6 +460,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             Training sequences, in any accepted form.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Weight of each sequence in the training loss, as in :meth:`fit`
+            (on the first call also in the standardisation).
 
         Returns
         -------
@@ -435,10 +470,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             The updated estimator.
         """
         self._validate_params()
-        warm = hasattr(self, "model_")
-        return self._train(X, epochs=1, warm=warm, stopping=False)
+        warm = "_entry" in self.__dict__
+        return self._train(X, sample_weight, epochs=1, warm=warm, stopping=False)
 
-    def _train(self, X, *, epochs, warm, stopping):
+    def _train(self, X, sample_weight, *, epochs, warm, stopping):
         """Fit or continue; on any error the estimator is left as it was."""
         _, training = keras_modules()
         # Ctrl-C interrupts reading and training at once; during the
@@ -452,7 +487,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             self._fit_in_progress = (before, snapshot)
             try:
                 with interrupts.live():
-                    self._train_steps(X, epochs, warm, stopping)
+                    self._train_steps(X, sample_weight, epochs, warm, stopping)
             except BaseException:
                 self._rollback(before, snapshot)
                 raise
@@ -492,9 +527,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         if lease is not None:
             lease()
 
-    def _train_steps(self, X, epochs, warm, stopping):
+    def _train_steps(self, X, sample_weight, epochs, warm, stopping):
         network, training = keras_modules()
         padded = self._read(X, reset=not warm)
+        weights = _checked_sample_weight(sample_weight, len(padded.lengths))
         loss = self._loss_kind(padded, self.loss_ if warm else None)
         arch = network.Architecture(
             n_channels=padded.values.shape[2],
@@ -511,7 +547,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             code_scaling=None if self.code_scaling is None else str(self.code_scaling),
             patch_size=self._resolve_patch_size(padded, warm),
         )
-        if warm and (arch != self._entry.arch or loss != self.loss_):
+        if warm and (
+            arch != self._entry.arch
+            or network.loss_key(loss) != network.loss_key(self.loss_)
+        ):
             raise ValueError(
                 "warm_start and partial_fit continue training the fitted "
                 "network, so the parameters that shape it (n_components, "
@@ -523,13 +562,13 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         if warm:
             mean, scale = self.channel_mean_, self.channel_scale_
         else:
-            mean, scale = self._fit_scaler(padded, loss)
+            mean, scale = self._fit_scaler(padded, weights, loss)
         padded = self._scaled(padded, mean, scale)
         user_callbacks = training.copy_callbacks(self._checked_callbacks())
         optimizer_config = self._optimizer_config()
         epochs_before = self.n_iter_ if warm else 0
         run_seed = self._run_seed(epochs_before)
-        train, val = self._split(padded, stopping, run_seed)
+        train, val = self._split(padded, weights, stopping, run_seed)
 
         if warm:
             entry = self._entry
@@ -542,43 +581,22 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 self._lease = lease
         self._entry = entry
 
-        batches = training.Batches(
-            train.values, train.lengths, self.batch_size,
-            shuffle=self.shuffle, seed=run_seed,
+        if user_callbacks:
+            entry.exposed = True  # a callback may keep the model it is shown
+        stop = (self.tol, self.n_iter_no_change) if stopping else None
+        epoch_log, diverged, interrupted = training.run_epochs(
+            entry.model, train, val, epochs=epochs, batch_size=self.batch_size,
+            shuffle=self.shuffle, seed=run_seed, stop=stop,
+            callbacks=user_callbacks, verbose=self.verbose,
         )  # fmt: skip
-        val_batches = None
-        if val is not None:
-            val_batches = training.Batches(
-                val.values, val.lengths, _VALIDATION_BATCH,
-                group_lengths=True,  # evaluation only: no effect on the result
-            )  # fmt: skip
-        log, guard = training.EpochLog(), training.GuardFinite()
-        callbacks = [log, guard]
-        if self.verbose == 1:
-            callbacks.append(training.EpochProgress(epochs))
-        if stopping:
-            callbacks.append(
-                training.StopOnPlateau(
-                    "val_loss" if val is not None else "loss",
-                    self.tol, self.n_iter_no_change, restore_best=val is not None,
-                )
-            )  # fmt: skip
-        callbacks += user_callbacks
-        try:
-            with training.retracing_notes_silenced():
-                entry.model.fit(
-                    batches, validation_data=val_batches, epochs=epochs,
-                    callbacks=callbacks, verbose=2 if self.verbose >= 2 else 0,
-                    shuffle=False,  # Batches shuffles with its own seeded generator
-                )  # fmt: skip
-        except KeyboardInterrupt:
+        if interrupted:
             warnings.warn(
-                f"Training interrupted after {len(log.history.get('loss', []))} "
+                f"Training interrupted after {len(epoch_log.get('loss', []))} "
                 "complete epoch(s); the estimator keeps the weights learned so far.",
                 UserWarning,
                 stacklevel=4,
             )
-        if guard.diverged:
+        if diverged:
             raise FloatingPointError(
                 "Training diverged: the loss became NaN or infinite. Likely causes: "
                 f"learning_rate_init={self.learning_rate_init} is too high for this "
@@ -598,10 +616,8 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self.n_timesteps_ = n_steps
         self.n_channels_ = padded.values.shape[2]
         self._n_features_out = int(self.n_components)
-        self.model_, self.encoder_ = entry.model, entry.encoder
-        self.decoder_ = entry.decoder(n_steps)
         self.patch_size_ = entry.arch.patch_size
-        self._record_history(log.history, warm)
+        self._record_history(epoch_log, warm)
 
     def _resolve_patch_size(self, padded, warm):
         """The steps read as one: ``patch_size``, or for "auto" from the lengths."""
@@ -611,8 +627,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             return self._entry.arch.patch_size
         return -(-max(1, int(padded.lengths.max())) // _MAX_PATCHES)
 
-    def _fit_scaler(self, padded, loss):
-        """Per-channel mean and scale of the real steps (identity when off)."""
+    def _fit_scaler(self, padded, weights, loss):
+        """Per-channel weighted mean and scale of the real steps (identity when
+        off); each step weighs as its sequence."""
         n_channels = padded.values.shape[2]
         identity = (np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32))
         standardize = self.standardize
@@ -631,11 +648,14 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         ):
             return identity
         real = padded.values[padded.mask].astype(np.float64)
-        if not len(real):
+        step_weights = np.broadcast_to(weights[:, None], padded.mask.shape)
+        step_weights = step_weights[padded.mask]
+        if not step_weights.sum():  # no step, or no weight on any
             return identity
-        scale = real.std(axis=0)
+        mean = np.average(real, axis=0, weights=step_weights)
+        scale = np.sqrt(np.average((real - mean) ** 2, axis=0, weights=step_weights))
         scale[scale < 1e-12] = 1.0  # a constant channel is only centred
-        return real.mean(axis=0).astype(np.float32), scale.astype(np.float32)
+        return mean.astype(np.float32), scale.astype(np.float32)
 
     def _checked_callbacks(self):
         import keras
@@ -662,9 +682,11 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         """Seed for a call's shuffling and split; warm calls move it on."""
         return (int(self._seeds()[1]) + epochs_before) % _MAX_SEED
 
-    def _split(self, padded, stopping, seed):
+    def _split(self, padded, weights, stopping, seed):
+        """``(train, val)``, each a pair of ``Padded`` and weights (val: None
+        without early stopping)."""
         if not (stopping and self.early_stopping):
-            return padded, None
+            return (padded, weights), None
         n = len(padded.lengths)
         n_val = max(1, int(round(self.validation_fraction * n)))
         if n - n_val < 1:
@@ -674,9 +696,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             )
         order = np.random.RandomState(seed).permutation(n)
         val, train = order[:n_val], order[n_val:]
-        return (
-            _sequences.Padded(padded.values[train], padded.lengths[train]),
-            _sequences.Padded(padded.values[val], padded.lengths[val]),
+        return tuple(
+            (
+                _sequences.Padded(padded.values[rows], padded.lengths[rows]),
+                weights[rows],
+            )
+            for rows in (train, val)
         )
 
     def _record_history(self, epochs, warm):
@@ -712,7 +737,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         check_is_fitted(self)
         padded = self._scaled(self._read(X, reset=False))
         _, training = keras_modules()
-        return training.predict_sequences(self.encoder_, padded.values, padded.lengths)
+        return training.predict_sequences(
+            self._entry.encoder, padded.values, padded.lengths
+        )
 
     def inverse_transform(self, X):
         """Decode codes back into sequences.
@@ -744,7 +771,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 f"{type(self).__name__} have n_components={self.n_components}."
             )
         _, training = keras_modules()
-        decoded = training.predict(self.decoder_, [codes])
+        decoded = training.predict(self._entry.decoder(self.n_timesteps_), [codes])
         values = decoded[..., :-1] * self.channel_scale_ + self.channel_mean_
         exists = decoded[..., -1] > 0
         if self._variable_length:
@@ -772,7 +799,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         mask = padded.mask
         _, training = keras_modules()
         decoded = training.predict_sequences(
-            self.model_, self._scaled(padded).values, padded.lengths
+            self._entry.model, self._scaled(padded).values, padded.lengths
         )[..., :-1]
         decoded = decoded * self.channel_scale_ + self.channel_mean_
         if self.standardize == "sequence":  # compared in each sequence's units
@@ -822,12 +849,46 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         errors, counts = self._squared_errors(X)
         return -float(errors.sum() / max(counts.sum(), 1))
 
+    # ------------------------------------------------------- the Keras models
+    # Properties, so that the cache knows which models user code may hold:
+    # a model read here is never re-initialised for another fit (see
+    # _training.ModelCache).
+    @property
+    def model_(self):
+        return self._exposed_entry("model_").model
+
+    @property
+    def encoder_(self):
+        return self._exposed_entry("encoder_").encoder
+
+    @property
+    def decoder_(self):
+        return self._exposed_entry("decoder_").decoder(self.n_timesteps_)
+
+    def _exposed_entry(self, name):
+        entry = self.__dict__.get("_entry")
+        if entry is None:
+            raise AttributeError(
+                f"This {type(self).__name__} has no {name} before it is fitted; "
+                "call fit first."
+            )
+        entry.exposed = True
+        return entry
+
     # ---------------------------------------------------- sklearn integration
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+    def __sklearn_clone__(self):
+        twin = super().__sklearn_clone__()
+        if not isinstance(self.loss, str):
+            # clone deep-copies the loss object, and Keras copies some losses
+            # without their arguments (see _LossCopy).
+            twin.loss = _LossCopy(self.loss).rebuild()
+        return twin
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: it may be our __dict__
@@ -843,16 +904,22 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             state, entry = dict(before), before.get("_entry")
             # The snapshot lists the model's variables, then the optimizer's.
             weights = entry and [v for _, v in snapshot[: len(entry.model.variables)]]
-        for key in ("model_", "encoder_", "decoder_", "_entry", "_lease"):
+        for key in ("_entry", "_lease"):
             state.pop(key, None)
         if entry is not None:
             state["_weights"] = weights
             state["_arch"] = entry.arch.__dict__.copy()
+        for key in ("loss", "loss_"):
+            if key in state and not isinstance(state[key], str):
+                state[key] = _LossCopy(state[key])
         return state
 
     def __setstate__(self, state):
         weights = state.pop("_weights", None)
         arch = state.pop("_arch", None)
+        for key in ("loss", "loss_"):
+            if isinstance(state.get(key), _LossCopy):
+                state[key] = state[key].rebuild()
         super().__setstate__(state)
         if weights is not None:
             network, _ = keras_modules()
@@ -877,8 +944,6 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 lease()  # a model that could not be filled goes back to the cache
             raise
         self._entry, self._lease = entry, lease
-        self.model_, self.encoder_ = entry.model, entry.encoder
-        self.decoder_ = entry.decoder(self.n_timesteps_)
         self.patch_size_ = arch.patch_size
 
     # ------------------------------------------------------------ persistence
@@ -938,11 +1003,122 @@ array-like of shape (length_i, n_channels), or array-like of shape \
 
         return _persistence.load(cls, path)
 
+    def export(self, filepath, format="tf_saved_model"):
+        """Write ``transform`` as a serving artifact that needs no Python package.
+
+        After Keras's ``Model.export``: the artifact holds the encoder and,
+        inside its graph, what ``transform`` does around it: finding each
+        sequence's real steps by the padding rule this estimator was fitted
+        with (trailing all-NaN steps, or ``mask_value`` steps), standardising
+        each channel with ``channel_mean_`` and ``channel_scale_``, and
+        zeroing the padding. Its codes match ``transform``'s within float32
+        rounding. It does not check its input as ``transform`` does: NaN or
+        infinity inside a sequence gives NaN codes, not an error. See the user
+        guide's "Serving the encoder" page.
+
+        Parameters
+        ----------
+        filepath : str or path-like
+            Where to write: a folder for ``"tf_saved_model"``, a file
+            (conventionally ``.onnx``) for ``"onnx"``.
+        format : {"tf_saved_model", "onnx"}, default="tf_saved_model"
+            ``"tf_saved_model"``: a TensorFlow SavedModel, for
+            ``tf.saved_model.load`` or TensorFlow Serving, with two endpoints:
+            ``serve(values)`` (also ``serving_default``), which takes float32
+            ``(batch, steps, n_channels_)`` values padded as at fit, and
+            ``serve_with_mask(values, mask)``, which takes the values and a
+            boolean ``(batch, steps)`` mask that is True at real steps.
+            ``"onnx"``: an ONNX model with the first endpoint only (one input,
+            ``values``); needs the ``onnx`` extra (tf2onnx) and the
+            TensorFlow backend.
+
+        Returns
+        -------
+        self : LSTMAutoencoderTransformer
+            The estimator, unchanged.
+        """
+        check_is_fitted(self)
+        import keras
+
+        from . import _export
+
+        if format not in _export.FORMATS:
+            raise ValueError(
+                f"format must be one of {list(_export.FORMATS)}; got {format!r}."
+            )
+
+        if format == "onnx" and keras.backend.backend() != "tensorflow":
+            raise ValueError(
+                "format='onnx' converts the TensorFlow graph with tf2onnx, so it "
+                "needs the TensorFlow backend; the Keras backend is "
+                f"{keras.backend.backend()!r}."
+            )
+        if format == "onnx":
+            try:
+                import tf2onnx  # noqa: F401
+            except ImportError:
+                raise ImportError(
+                    "format='onnx' needs tf2onnx and onnx; install them with "
+                    "pip install 'sklearn-lstm-ae[onnx]'."
+                ) from None
+        functions = _export.ServingFunctions(
+            self._entry.encoder, self.channel_mean_, self.channel_scale_,
+            self.mask_value, per_sequence=self.standardize == "sequence",
+        )  # fmt: skip
+        _export.export(functions, filepath, format, self.n_channels_)
+        return self
+
+
+def _checked_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as float64 ``(n_samples,)``, all 1 for None."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    accepted = (
+        f"sample_weight must be None, a number, or an array-like of shape "
+        f"({n_samples},) (one weight per sequence of X) of finite, non-negative "
+        "numbers, not all zero"
+    )
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{accepted}; got {type(sample_weight).__name__} values that are not "
+            "numbers."
+        ) from None
+    if weights.ndim == 0:
+        weights = np.full(n_samples, weights)
+    if weights.shape != (n_samples,):
+        raise ValueError(f"{accepted}; got shape {weights.shape}.")
+    if not np.isfinite(weights).all():
+        raise ValueError(f"{accepted}; got NaN or infinity.")
+    if (weights < 0).any():
+        raise ValueError(f"{accepted}; got {weights.min():g}.")
+    if not weights.any():
+        raise ValueError(f"{accepted}; got only zeros.")
+    return weights
+
 
 def _standardized(padded, mean, scale):
     """``padded`` with its real steps standardised; padding stays 0."""
     values = (padded.values - mean) / scale * padded.mask[..., None]
     return _sequences.Padded(values.astype(np.float32), padded.lengths)
+
+
+class _LossCopy:
+    """A Keras loss object as its class and full config, to pickle or copy.
+
+    Keras pickles and deep-copies a loss through ``get_config``, which for
+    ``Huber``, ``CosineSimilarity`` and ``SparseCategoricalCrossentropy``
+    leaves out ``delta`` or ``axis`` (Keras 3.15): the copy would quietly use
+    the defaults. The class is pickled by reference.
+    """
+
+    def __init__(self, loss):
+        network, _ = keras_modules()
+        self.cls, self.config = type(loss), network.loss_config(loss)
+
+    def rebuild(self):
+        return self.cls.from_config(dict(self.config))
 
 
 def _output_activation(loss):

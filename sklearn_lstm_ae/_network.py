@@ -10,6 +10,7 @@ unit gives the logit that the step exists, which is how a code carries the
 length of its sequence. The output is their concatenation, ``channels + 1`` wide.
 """
 
+import inspect
 from dataclasses import dataclass
 
 import keras
@@ -600,30 +601,83 @@ def initialize(model, arch, seed):
         variable.assign(value)
 
 
+def loss_config(loss):
+    """A Keras loss object's constructor arguments, all of them.
+
+    Keras's ``Huber``, ``CosineSimilarity`` and ``SparseCategoricalCrossentropy``
+    leave ``delta`` or ``axis`` out of ``get_config`` (Keras 3.15), so a copy
+    made from it would quietly go back to the defaults. Those arguments are
+    kept in the wrapped function's keyword arguments; the ones the
+    constructor takes are added back.
+    """
+    config = dict(loss.get_config())
+    accepted = inspect.signature(type(loss).__init__).parameters
+    for name, value in getattr(loss, "_fn_kwargs", {}).items():
+        if name in accepted:
+            config.setdefault(name, value)
+    return config
+
+
+def clone_loss(loss):
+    """A name as is; a Keras loss object as a new one from its full config."""
+    if isinstance(loss, str):
+        return loss
+    return type(loss).from_config(loss_config(loss))
+
+
+def loss_key(loss):
+    """What tells two losses apart: a name, or a class and its full config."""
+    if isinstance(loss, str):
+        return loss
+    cls = type(loss)
+    return repr((cls.__module__, cls.__qualname__, sorted(loss_config(loss).items())))
+
+
 def masked_loss(kind):
     """The training loss: reconstruction on real steps plus the length term.
 
-    ``y_true`` is the padded input with the mask appended as one more channel.
-    The reconstruction term averages ``kind`` ("mse", "mae" or
-    "binary_crossentropy") over real steps only; the existence term is the
-    binary cross-entropy of every step's existence logit against the mask.
+    ``y_true`` is the padded input followed by two more channels: the mask
+    (1.0 at real steps) and each sequence's weight, repeated at every step.
+    The reconstruction term is the weighted mean of ``kind`` ("mse", "mae",
+    "binary_crossentropy" or a ``keras.losses.Loss`` object, whose ``call``
+    gives the loss of each step without reduction or Keras's own weighting)
+    over the real steps; the existence term is the
+    weighted mean, over every step, of the binary cross-entropy of the
+    step's existence logit against the mask. A step counts as its
+    sequence's weight in both, so scaling all weights changes nothing, and a
+    sequence of weight 0 counts for nothing.
     """
 
     def loss(y_true, y_pred):
-        target, mask = y_true[..., :-1], y_true[..., -1]
+        target, mask, weight = y_true[..., :-2], y_true[..., -2], y_true[..., -1]
         recon, logit = y_pred[..., :-1], y_pred[..., -1]
-        if kind == "mse":
-            err = ops.square(recon - target)
-        elif kind == "mae":
-            err = ops.abs(recon - target)
+        if not isinstance(kind, str):
+            per_step = kind.call(target, recon)
+            if len(per_step.shape) == 3:  # a loss that keeps the channels
+                per_step = ops.mean(per_step, axis=-1)
         else:
-            recon = ops.clip(recon, 1e-7, 1.0 - 1e-7)
-            err = -(target * ops.log(recon) + (1.0 - target) * ops.log(1.0 - recon))
-        per_step = ops.mean(err, axis=-1)
-        n_real = ops.maximum(ops.sum(mask), 1.0)
-        reconstruction = ops.sum(per_step * mask) / n_real
-        exists = ops.mean(ops.binary_crossentropy(mask, logit, from_logits=True))
-        return reconstruction + exists
+            if kind == "mse":
+                err = ops.square(recon - target)
+            elif kind == "mae":
+                err = ops.abs(recon - target)
+            else:
+                recon = ops.clip(recon, 1e-7, 1.0 - 1e-7)
+                err = -(target * ops.log(recon) + (1.0 - target) * ops.log(1.0 - recon))
+            per_step = ops.mean(err, axis=-1)
+        real = mask * weight
+        reconstruction = _weighted_mean(per_step, real)
+        exists = ops.binary_crossentropy(mask, logit, from_logits=True)
+        return reconstruction + _weighted_mean(exists, weight)
 
-    loss.__name__ = f"masked_{kind}"
+    loss.__name__ = f"masked_{kind if isinstance(kind, str) else kind.name}"
     return loss
+
+
+def _weighted_mean(values, weights):
+    """``sum(values * weights) / sum(weights)``, and 0 where the weights are.
+
+    The sum of the weights is replaced, not floored, where it is 0: the
+    numerator is 0 there too, and a floor would rescale small weights.
+    """
+    total = ops.sum(weights)
+    return ops.sum(values * weights) / ops.where(total > 0, total, 1.0)

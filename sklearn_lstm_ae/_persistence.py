@@ -86,8 +86,39 @@ def _params_to_json(est):
                 "you trust."
             ) from None
         params["optimizer"] = {"keras": config}
+    if not isinstance(params["loss"], str):
+        params["loss"] = _loss_to_json(params["loss"], "loss")
     params["hidden_layer_sizes"] = [int(s) for s in params["hidden_layer_sizes"]]
     return _jsonable(params)
+
+
+def _loss_to_json(loss, what):
+    """A Keras loss object as ``{"keras": serialisation}`` with its full config,
+    or a ValueError naming its class when load would not rebuild it."""
+    import keras
+
+    from ._network import loss_config
+
+    cls = type(loss)
+    if getattr(keras.losses, cls.__name__, None) is not cls:
+        raise ValueError(
+            f"save can store {what} as a name or as an instance of Keras's own "
+            f"loss classes (keras.losses.Huber, ...), not {cls.__module__}."
+            f"{cls.__qualname__}. Use pickle/joblib for files you trust."
+        )
+    config = {
+        "module": "keras.losses",
+        "class_name": cls.__name__,
+        "config": _jsonable(loss_config(loss)),
+        "registered_name": None,
+    }
+    try:
+        _loss_config_check(config)
+    except _Invalid as exc:
+        raise ValueError(
+            f"save cannot store {what}: {exc}. Use pickle/joblib for files you trust."
+        ) from None
+    return {"keras": config}
 
 
 def _jsonable(value):
@@ -110,9 +141,12 @@ def save(est, path):
 
     from . import __version__
 
+    params = _params_to_json(est)  # first: its errors name the parameter
     fitted = {
         name: _jsonable(getattr(est, name)) for name in _FITTED if hasattr(est, name)
     }
+    if not isinstance(est.loss_, str):
+        fitted["loss_"] = _loss_to_json(est.loss_, "loss_")
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -122,7 +156,7 @@ def save(est, path):
             "scikit-learn": sklearn.__version__,
             "keras_backend": keras.backend.backend(),
         },
-        "params": _params_to_json(est),
+        "params": params,
         "architecture": _jsonable(est._entry.arch.__dict__),
         "fitted": fitted,
     }
@@ -136,7 +170,7 @@ def save(est, path):
             # The compiled loss is a closure Keras cannot name; it is rebuilt
             # from the parameters on load, so its absence is expected.
             warnings.simplefilter("ignore")
-            est.model_.save(model_path)
+            est._entry.model.save(model_path)
 
         def write(out):
             with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -369,6 +403,8 @@ def _estimator_from_params(cls, params):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
     if isinstance(params.get("optimizer"), dict):
         params["optimizer"] = _optimizer_from_json(params["optimizer"])
+    if isinstance(params.get("loss"), dict):
+        params["loss"] = _loss_from_json("the loss", params["loss"])
     est = cls(**params)
     try:
         est._validate_params()
@@ -448,6 +484,29 @@ def _optimizer_from_json(value):
         return keras.optimizers.deserialize(value["keras"])
     except Exception as exc:  # the constructor's own complaint, whatever its type
         raise _Invalid(f"its optimizer cannot be rebuilt ({exc})") from None
+
+
+def _loss_config_check(config, what="the loss"):
+    """Raise _Invalid unless ``config`` is one of Keras's own loss classes
+    with numbers, strings and lists of them as arguments."""
+    import keras
+
+    classes = _keras_classes(keras.losses, keras.losses.Loss)
+    _check_keras_config(what, config, "keras.losses", classes)
+
+
+def _loss_from_json(what, value):
+    import keras
+
+    _known_keys(what, value, ("keras",), required=("keras",))
+    config = value["keras"]
+    _loss_config_check(config, what)
+    try:
+        return getattr(keras.losses, config["class_name"]).from_config(
+            dict(config["config"])
+        )
+    except Exception as exc:  # the constructor's own complaint, whatever its type
+        raise _Invalid(f"{what} cannot be rebuilt ({_brief(exc)})") from None
 
 
 def _int(what, value, low=0, high=None):
@@ -542,12 +601,17 @@ def _fitted(fitted, arch):
         raise _Invalid(
             f"codes are {width} wide but the network's are {arch.n_components}"
         )
-    loss = out["loss_"] = _one_of("mse", "mae", "binary_crossentropy")(
-        "loss_", fitted["loss_"]
-    )
+    loss = fitted["loss_"]
+    if isinstance(loss, dict):
+        loss = _loss_from_json("loss_", loss)
+    else:
+        loss = _one_of("mse", "mae", "binary_crossentropy")("loss_", loss)
+    out["loss_"] = loss
+    # A loss object compares linear outputs (see the estimator's loss).
     if (loss == "binary_crossentropy") != (arch.output_activation == "sigmoid"):
+        name = repr(loss) if isinstance(loss, str) else type(loss).__name__
         raise _Invalid(
-            f"loss_ {loss!r} does not match the network's "
+            f"loss_ {name} does not match the network's "
             f"{arch.output_activation!r} output"
         )
     table = out["_fitted_on_table"] = _bool(

@@ -173,17 +173,20 @@ class Batches(keras.utils.PyDataset):
     ends: the existence head learns the length from that step. Shuffled
     batches come from length bands (:func:`length_buckets`) where that saves
     enough padded steps, else from all sequences at random. The target is the
-    values with the mask appended as one more channel, as
-    :func:`_network.masked_loss` expects.
+    values with the mask and the sequence's weight (``weights``, default 1)
+    appended as two more channels, as :func:`_network.masked_loss` expects.
     """
 
     def __init__(
-        self, values, lengths, batch_size, *, shuffle=False, seed=0,
+        self, values, lengths, batch_size, *, weights=None, shuffle=False, seed=0,
         group_lengths=False,
     ):  # fmt: skip
         super().__init__()
         self.values = values
         self.lengths = lengths
+        if weights is None:
+            weights = np.ones(len(lengths))
+        self.weights = np.asarray(weights, dtype=values.dtype)
         self.batch_size = batch_size
         self._rng = np.random.RandomState(seed) if shuffle else None
         # What length_buckets gets: None sorts everything (evaluation only).
@@ -239,7 +242,10 @@ class Batches(keras.utils.PyDataset):
         steps = self._steps(rows)
         values = self.values[rows, :steps]
         mask = np.arange(steps) < self.lengths[rows, None]
-        target = np.concatenate([values, mask[..., None].astype(values.dtype)], -1)
+        weight = np.broadcast_to(self.weights[rows, None, None], (*mask.shape, 1))
+        target = np.concatenate(
+            [values, mask[..., None].astype(values.dtype), weight], -1
+        )
         return (values, mask), target
 
     def on_epoch_end(self):
@@ -330,6 +336,59 @@ class EpochProgress(keras.callbacks.Callback):
             self._bar.update(self._done, finalize=True)
 
 
+# Validation batches: evaluation only, so their size does not change results.
+VALIDATION_BATCH = 1024
+
+
+def run_epochs(
+    model, train, val, *, epochs, batch_size, shuffle, seed, stop, callbacks,
+    verbose,
+):  # fmt: skip
+    """Train ``model`` (compiled) for up to ``epochs`` epochs with Keras's fit.
+
+    ``train`` and ``val`` (or None) are pairs of a :class:`_sequences.Padded`
+    and its sequences' weights (None: all 1); ``stop``
+    is ``(tol, n_iter_no_change)`` for :class:`StopOnPlateau` (on the
+    validation loss when there is ``val``, restoring the best weights), or
+    None. ``callbacks`` are the user's, already copied. Returns ``(history,
+    diverged, interrupted)``: the per-epoch logs, whether a batch's loss
+    became NaN or infinite, and whether Ctrl-C stopped training.
+    """
+    (train, train_weights), (val, val_weights) = train, val or (None, None)
+    batches = Batches(
+        train.values, train.lengths, batch_size, weights=train_weights,
+        shuffle=shuffle, seed=seed,
+    )  # fmt: skip
+    val_batches = None
+    if val is not None:
+        val_batches = Batches(
+            val.values, val.lengths, VALIDATION_BATCH, weights=val_weights,
+            group_lengths=True,
+        )  # fmt: skip
+    log, guard = EpochLog(), GuardFinite()
+    all_callbacks = [log, guard]
+    if verbose == 1:
+        all_callbacks.append(EpochProgress(epochs))
+    if stop is not None:
+        tol, patience = stop
+        monitor = "val_loss" if val is not None else "loss"
+        all_callbacks.append(
+            StopOnPlateau(monitor, tol, patience, restore_best=val is not None)
+        )
+    all_callbacks += callbacks
+    interrupted = False
+    try:
+        with retracing_notes_silenced():
+            model.fit(
+                batches, validation_data=val_batches, epochs=epochs,
+                callbacks=all_callbacks, verbose=2 if verbose >= 2 else 0,
+                shuffle=False,  # Batches shuffles with its own seeded generator
+            )  # fmt: skip
+    except KeyboardInterrupt:
+        interrupted = True
+    return log.history, guard.diverged, interrupted
+
+
 def copy_callbacks(callbacks):
     """Fresh deep copies of the user's callbacks, so no state crosses fits."""
     return [copy.deepcopy(callback) for callback in callbacks or ()]
@@ -347,6 +406,10 @@ class _Entry:
         # before the first training step.
         self.model.optimizer.build(self.model.trainable_variables)
         self._decoders = {}
+        # Set once user code may hold one of the models (it read model_,
+        # encoder_ or decoder_, or callbacks saw the model): from then on the
+        # entry is never reset for another fit, nor lent again.
+        self.exposed = False
 
     def decoder(self, n_steps):
         """The decoder to ``n_steps`` steps, built once per length."""
@@ -375,6 +438,13 @@ class ModelCache:
     the same architecture one after another, so instead of building a model per
     fit, a model whose estimator is gone (or refitted) is handed, re-initialised,
     to the next fit that needs the same architecture, loss and optimizer.
+
+    Only models no user code can hold are handed on: an entry marked
+    ``exposed`` is dropped when its estimator lets go of it, and the garbage
+    collector frees it once the user's references are gone too. Counting
+    references instead would have to tell the user's from those Keras keeps
+    on its own (traced functions, the training history), which change from
+    one Keras version to the next.
     """
 
     def __init__(self):
@@ -396,6 +466,8 @@ class ModelCache:
         return entry, lease
 
     def _give_back(self, key, entry):
+        if entry.exposed:
+            return
         with self._lock:
             self._free.setdefault(key, []).append(entry)
 
@@ -406,17 +478,19 @@ MODELS = ModelCache()
 def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed, *, reuse=None):
     """A reset entry for this architecture, loss and optimizer, and its lease.
 
-    ``reuse`` is the entry ``owner`` already holds: when it fits, it is reset
-    and returned with a ``None`` lease (the owner keeps the lease it has).
+    ``reuse`` is the entry ``owner`` already holds: when it fits and no user
+    code may hold its models, it is reset and returned with a ``None`` lease
+    (the owner keeps the lease it has).
     """
-    key = (arch, loss, repr(optimizer_config))
-    if reuse is not None and reuse.key == key:
+    key = (arch, _network.loss_key(loss), repr(optimizer_config))
+    if reuse is not None and reuse.key == key and not reuse.exposed:
         reuse.reset(seed, learning_rate)
         return reuse, None
 
     def make():
         optimizer = keras.optimizers.deserialize(optimizer_config)
-        return _Entry(key, arch, loss, optimizer)
+        # The entry's own copy: the cache outlives any estimator's loss object.
+        return _Entry(key, arch, _network.clone_loss(loss), optimizer)
 
     entry, lease = MODELS.lend(owner, key, make)
     entry.reset(seed, learning_rate)

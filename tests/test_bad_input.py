@@ -496,3 +496,50 @@ def test_failed_refit_keeps_what_the_table_model_learned_about_its_input(
 def test_early_stopping_with_one_sequence_is_refused_before_training():
     with pytest.raises(ValueError, match="early_stopping=True needs at least 2"):
         tiny(early_stopping=True).fit(X_FIT[:1])
+
+
+# ------------------------------------------------------------ sample weights
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize(
+    "weights, error, match",
+    [(np.ones(11), ValueError, r"shape \(12,\) .*got shape \(11,\)"),
+     (np.ones((12, 1)), ValueError, r"got shape \(12, 1\)"),
+     (np.r_[-1.0, np.ones(11)], ValueError, "non-negative.*got -1"),
+     (np.r_[np.nan, np.ones(11)], ValueError, "finite.*got NaN or infinity"),
+     (np.r_[np.inf, np.ones(11)], ValueError, "got NaN or infinity"),
+     (np.zeros(12), ValueError, "not all zero; got only zeros"),
+     (["a"] * 12, TypeError, "sample_weight must be .* not numbers")],
+    ids=["short", "2d", "negative", "nan", "inf", "all_zero", "strings"],
+)  # fmt: skip
+def test_bad_sample_weight_is_refused_and_the_model_unchanged(
+    seq_model, fitted, method, weights, error, match
+):
+    with pytest.raises(error, match=match):
+        getattr(seq_model, method)(X_FIT, sample_weight=weights)
+    assert_unchanged(seq_model, fitted)
+
+
+class _LossLike:
+    """Has the methods of a Keras loss but is not one."""
+
+    def get_config(self):
+        return {}
+
+    def call(self, y_true, y_pred):
+        return y_pred
+
+
+@pytest.mark.parametrize(
+    "loss, error, match",
+    [(object(), ValueError, r"'loss' parameter .* must be a str among"),
+     (_LossLike(), TypeError, "loss must be .* a keras.losses.Loss instance")],
+    ids=["object", "loss_like"],
+)  # fmt: skip
+def test_a_loss_that_is_not_a_keras_loss_is_refused(
+    seq_model, fitted, loss, error, match
+):
+    seq_model.set_params(loss=loss)
+    with pytest.raises(error, match=match):
+        seq_model.fit(X_FIT)
+    seq_model.set_params(loss="auto")
+    assert_unchanged(seq_model, fitted)

@@ -13,6 +13,22 @@ CONFIGURATIONS = [
 ]
 
 
-@parametrize_with_checks(CONFIGURATIONS)
+def _expected_failures(estimator):
+    # The one check no minibatch-trained model can pass: a sequence repeated
+    # k times is drawn into k batches, a weight of k scales one batch's loss,
+    # so the two fits take different gradient steps. scikit-learn expects the
+    # same failure of its own SGDRegressor and MLPRegressor(solver="sgd").
+    # tests/test_training.py checks what does hold: all-ones weights give the
+    # unweighted fit bit for bit, scaling all weights changes nothing, and
+    # zero weights take sequences out of the standardisation and the loss.
+    return {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "sample_weight is not equivalent to repeating sequences in "
+            "minibatch training."
+        )
+    }
+
+
+@parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -1,5 +1,6 @@
 """The estimator inside scikit-learn: pipelines, search, pickling, outputs."""
 
+import gc
 import os
 import pickle
 import random
@@ -137,6 +138,71 @@ def test_a_reused_cached_model_gives_the_same_result_as_a_new_one(X3):
     est.fit(X3)
     est.fit(X3[::-1])  # the same cached model, re-initialised in between
     np.testing.assert_array_equal(est.fit(X3).transform(X3), fresh)
+
+
+def _codes(encoder, X):
+    return encoder.predict_on_batch([X, np.ones(X.shape[:2], bool)])
+
+
+def _outputs(model, X):
+    """What a kept Keras model gives: sequences in, or codes in (the decoder)."""
+    if len(model.inputs) == 1:
+        return model.predict_on_batch(np.linspace(-1, 1, 5 * 3).reshape(3, 5))
+    return _codes(model, X)
+
+
+@pytest.mark.parametrize("held", ["model_", "encoder_", "decoder_"])
+def test_a_model_the_user_holds_is_never_reinitialised(X3, held):
+    est = tiny(n_components=5).fit(X3)
+    kept = getattr(est, held)
+    outputs = _outputs(kept, X3)
+    del est
+    gc.collect()
+    # Another estimator of the same architecture, then a refit of it.
+    other = tiny(n_components=5, random_state=1).fit(X3)
+    other.fit(X3[::-1])
+    np.testing.assert_array_equal(_outputs(kept, X3), outputs)
+    assert kept not in (other._entry.model, other._entry.encoder)
+
+
+class _KeepTheModel(keras.callbacks.Callback):
+    kept = []
+
+    def on_train_end(self, logs=None):
+        _KeepTheModel.kept.append(self.model)
+
+
+def test_a_model_shown_to_callbacks_is_never_reinitialised(X3):
+    _KeepTheModel.kept = []
+    est = tiny(n_components=5, callbacks=[_KeepTheModel()]).fit(X3)
+    (model,) = _KeepTheModel.kept
+    outputs = _outputs(model, X3)
+    del est
+    gc.collect()
+    tiny(n_components=5, random_state=1).fit(X3)
+    np.testing.assert_array_equal(_outputs(model, X3), outputs)
+    _KeepTheModel.kept = []
+
+
+def test_a_refit_leaves_the_encoder_the_user_kept(X3):
+    est = tiny(n_components=5).fit(X3)
+    encoder = est.encoder_
+    codes = _codes(encoder, X3)
+    est.fit(X3[::-1])  # same architecture: would reuse its own model
+    np.testing.assert_array_equal(_codes(encoder, X3), codes)
+    assert est.encoder_ is not encoder
+    assert not np.array_equal(est.transform(X3), codes)
+
+
+def test_models_no_user_code_has_seen_are_still_reused(X3):
+    est = tiny(n_components=5).fit(X3)
+    model = est._entry.model  # private: reading model_ would keep it out
+    codes = est.transform(X3)
+    del est
+    gc.collect()
+    other = tiny(n_components=5).fit(X3)
+    assert other._entry.model is model
+    np.testing.assert_array_equal(other.transform(X3), codes)
 
 
 def test_two_d_rows_with_n_timesteps_equal_three_d(X3):

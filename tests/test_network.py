@@ -69,12 +69,18 @@ def test_initialize_is_a_function_of_the_seed_alone():
     np.testing.assert_array_equal(np.delete(lstm_bias, range(4, 8)), 0.0)
 
 
-@pytest.mark.parametrize("kind", ["mse", "mae", "binary_crossentropy"])
+@pytest.mark.parametrize(
+    "kind",
+    ["mse", "mae", "binary_crossentropy", "MeanSquaredError", "Huber", "LogCosh"],
+)
 def test_the_loss_ignores_padded_steps(kind):
+    if kind[0].isupper():  # a Keras loss object
+        kind = getattr(keras.losses, kind)()
     loss = _network.masked_loss(kind)
     target = np.full((2, 4, 2), 0.25, np.float32)
     mask = np.array([[1, 1, 0, 0], [1, 0, 0, 0]], np.float32)
-    y_true = np.concatenate([target, mask[..., None]], -1)
+    weight = np.ones_like(mask)
+    y_true = np.concatenate([target, mask[..., None], weight[..., None]], -1)
     pred = np.full((2, 4, 3), 0.5, np.float32)
     pred[..., -1] = np.where(mask > 0, 20.0, -20.0)  # confident, right existence
     other = pred.copy()
@@ -82,15 +88,20 @@ def test_the_loss_ignores_padded_steps(kind):
     a = float(loss(keras.ops.array(y_true), keras.ops.array(pred)))
     b = float(loss(keras.ops.array(y_true), keras.ops.array(other)))
     assert a == pytest.approx(b, abs=1e-7)
-    expected = {"mse": 0.0625, "mae": 0.25}.get(kind)
+    # Huber(delta=1) of an error of 0.25 is 0.25**2 / 2.
+    expected = {
+        "mse": 0.0625, "mae": 0.25, "mean_squared_error": 0.0625,
+        "huber_loss": 0.03125,
+    }.get(getattr(kind, "name", kind))  # fmt: skip
     if expected is not None:  # the mean over real steps only
         assert a == pytest.approx(expected, abs=1e-6)
 
 
 def test_the_loss_teaches_the_length():
     loss = _network.masked_loss("mse")
-    y_true = np.zeros((1, 3, 2), np.float32)
+    y_true = np.zeros((1, 3, 3), np.float32)  # values, mask, weight
     y_true[0, :2, 1] = 1.0  # length 2
+    y_true[..., 2] = 1.0
     right = np.zeros((1, 3, 2), np.float32)
     right[0, :, 1] = [20.0, 20.0, -20.0]
     wrong = right.copy()
@@ -276,3 +287,17 @@ def test_weight_shapes_are_worked_out_without_building(changes):
     model, _ = _network.build(arch)
     built = [tuple(v.shape) for v in model.variables if v.dtype == "float32"]
     assert sorted(_network.weight_shapes(arch)) == sorted(built)
+
+
+def test_a_loss_object_is_copied_with_every_argument():
+    huber = keras.losses.Huber(delta=0.3, name="h")
+    copy = _network.clone_loss(huber)
+    assert copy is not huber and type(copy) is keras.losses.Huber
+    # Keras's own get_config leaves delta out; the copy keeps it.
+    assert _network.loss_config(copy) == {
+        "name": "h",
+        "reduction": "sum_over_batch_size",
+        "delta": 0.3,
+    }
+    errors = keras.ops.array([[1.0]]), keras.ops.array([[0.0]])
+    assert float(copy(*errors)) == pytest.approx(0.3 * (1.0 - 0.15))

@@ -255,6 +255,17 @@ def _wider_network(meta):
     meta["fitted"]["_n_features_out"] = 1800
 
 
+def _rogue_loss(section, module, class_name, config=None, key="loss"):
+    serialized = {"module": module, "class_name": class_name, "config": config or {}}
+
+    def edit(meta):
+        meta[section][key] = {"keras": serialized}
+        if class_name == "Huber" and key == "loss_":
+            meta["architecture"]["output_activation"] = "sigmoid"
+
+    return edit
+
+
 def _rogue_optimizer(module, class_name, config=None):
     serialized = {"module": module, "class_name": class_name, "config": config or {}}
     return _set("params", optimizer={"keras": serialized})
@@ -317,6 +328,23 @@ BAD_JSON = [
     ("optimizer_bad_argument",
      _rogue_optimizer("keras.optimizers", "Adam", {"evil": 1}),
      "its optimizer cannot be rebuilt"),
+    # Loss objects: Keras's own classes with plain arguments only.
+    ("loss_elsewhere", _rogue_loss("params", "os", "system"),
+     "the loss must be one of Keras's"),
+    ("loss_wrapper",
+     _rogue_loss("params", "keras.losses", "LossFunctionWrapper", {"fn": "mse"}),
+     "the loss must be one of Keras's"),
+    ("loss_base_class", _rogue_loss("params", "keras.losses", "Loss"),
+     "the loss must be one of Keras's"),
+    ("loss_object_in_config",
+     _rogue_loss("params", "keras.losses", "Huber", {"dtype": {"class_name": "x"}}),
+     "the loss's dtype must be a number"),
+    ("loss_bad_argument", _rogue_loss("params", "keras.losses", "Huber", {"evil": 1}),
+     "the loss cannot be rebuilt"),
+    ("fitted_loss_elsewhere", _rogue_loss("fitted", "builtins", "eval", key="loss_"),
+     "loss_ must be one of Keras's"),
+    ("fitted_loss_sigmoid", _rogue_loss("fitted", "keras.losses", "Huber", key="loss_"),
+     "loss_ .*Huber.* does not match the network's 'sigmoid' output"),
     # The architecture, field by field.
     ("cell_architecture", _set("architecture", cell="evil"),
      r"cell must be one of \['lstm', 'gru'\], not 'evil'"),
@@ -592,3 +620,35 @@ def test_archives_holding_other_members_are_refused(tmp_path, saved, nothing_bui
     ]:
         with pytest.raises(ValueError, match=match):
             LSTMAutoencoderTransformer.load(bad)
+
+
+def test_a_keras_loss_object_is_saved_in_keras_form_with_all_its_arguments(
+    tmp_path, X3
+):
+    est = tiny(loss=keras.losses.Huber(delta=0.25)).fit(X3)
+    est.save(tmp_path / "huber.lstmae")
+    with zipfile.ZipFile(tmp_path / "huber.lstmae") as zf:
+        meta = json.loads(zf.read("estimator.json"))
+    stored = {
+        "module": "keras.losses", "class_name": "Huber", "registered_name": None,
+        "config": {"name": "huber_loss", "reduction": "sum_over_batch_size",
+                   "delta": 0.25},
+    }  # fmt: skip
+    assert meta["params"]["loss"] == meta["fitted"]["loss_"] == {"keras": stored}
+    loaded = LSTMAutoencoderTransformer.load(tmp_path / "huber.lstmae")
+    assert type(loaded.loss) is type(loaded.loss_) is keras.losses.Huber
+    assert loaded.loss_._fn_kwargs == {"delta": 0.25}
+    np.testing.assert_array_equal(loaded.transform(X3), est.transform(X3))
+
+
+class _MyLoss(keras.losses.MeanSquaredError):
+    pass
+
+
+def test_save_refuses_a_loss_load_would_not_rebuild(tmp_path, X3):
+    est = tiny(loss=_MyLoss()).fit(X3)
+    with pytest.raises(
+        ValueError, match="save can store loss as a name .* not .*_MyLoss"
+    ):
+        est.save(tmp_path / "x.lstmae")
+    assert not (tmp_path / "x.lstmae").exists()

@@ -35,7 +35,8 @@ def test_early_stopping_validates_and_restores_the_best_weights(X3):
     held_out = (X3[order[:6]] - est.channel_mean_) / est.channel_scale_
     val_loss = est.model_.evaluate(
         [held_out, np.ones(held_out.shape[:2], bool)],
-        np.concatenate([held_out, np.ones((*held_out.shape[:2], 1), np.float32)], -1),
+        # The target: the values, the mask and each sequence's weight.
+        np.concatenate([held_out, np.ones((*held_out.shape[:2], 2), np.float32)], -1),
         verbose=0,
     )
     np.testing.assert_allclose(val_loss, min(est.history_["val_loss"]), rtol=1e-4)
@@ -355,3 +356,162 @@ def test_ctrl_c_is_handed_back_to_the_handler_it_found(X3):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     est.fit(X3)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# ------------------------------------------------------------ sample weights
+def test_all_ones_sample_weight_is_exactly_the_unweighted_fit(X3):
+    for params in ({}, {"early_stopping": True, "max_iter": 4}):
+        plain = tiny(**params).fit(X3)
+        ones = tiny(**params).fit(X3, sample_weight=np.ones(len(X3)))
+        np.testing.assert_array_equal(ones.transform(X3), plain.transform(X3))
+        assert ones.history_ == plain.history_
+        np.testing.assert_array_equal(ones.channel_scale_, plain.channel_scale_)
+
+
+def test_scaling_every_weight_changes_nothing(X3):
+    plain = tiny().fit(X3)
+    scaled = tiny().fit(X3, sample_weight=2.5)
+    np.testing.assert_allclose(scaled.transform(X3), plain.transform(X3), atol=1e-5)
+    np.testing.assert_allclose(scaled.loss_curve_, plain.loss_curve_, rtol=1e-5)
+
+
+def _clean_and_outliers():
+    rng = np.random.RandomState(0)
+    phase = rng.uniform(0, 2 * np.pi, size=(30, 1))
+    clean = np.sin(0.8 * np.arange(8) + phase)[..., None].astype(np.float32)
+    outliers = rng.normal(20, 10, size=(10, 8, 1)).astype(np.float32)
+    return clean, np.concatenate([clean, outliers])
+
+
+def test_zero_weighted_outliers_stop_pulling_the_reconstruction():
+    clean, X = _clean_and_outliers()
+    weights = np.r_[np.ones(len(clean)), np.zeros(len(X) - len(clean))]
+    params = dict(max_iter=10, learning_rate_init=1e-2, tol=0.0)
+    pulled = tiny(**params).fit(X)
+    weighted = tiny(**params).fit(X, sample_weight=weights)
+    clean_only = tiny(**params).fit(clean)
+    # The outliers no longer set the standardisation...
+    np.testing.assert_allclose(weighted.channel_mean_, clean_only.channel_mean_)
+    np.testing.assert_allclose(weighted.channel_scale_, clean_only.channel_scale_)
+    assert pulled.channel_scale_[0] > 5 * weighted.channel_scale_[0]
+    # ...nor the reconstruction of the clean sequences (measured: -0.97
+    # unweighted, -0.46 weighted, -0.49 trained on the clean ones alone).
+    assert weighted.score(clean) > pulled.score(clean) + 0.25
+    assert abs(weighted.score(clean) - clean_only.score(clean)) < 0.15
+
+
+def test_sample_weight_weighs_the_validation_loss(X3):
+    weights = np.random.RandomState(3).uniform(0, 2, size=len(X3))
+    est = tiny(max_iter=4, early_stopping=True, validation_fraction=0.2, tol=0.0)
+    est.fit(X3, sample_weight=weights)
+    order = np.random.RandomState(est._run_seed(0)).permutation(len(X3))
+    held_out = (X3[order[:6]] - est.channel_mean_) / est.channel_scale_
+    steps = held_out.shape[:2]
+    target = np.concatenate(
+        [
+            held_out,
+            np.ones((*steps, 1)),
+            np.broadcast_to(weights[order[:6], None, None], (*steps, 1)),
+        ],
+        -1,
+    ).astype(np.float32)
+    val_loss = est.model_.evaluate(
+        [held_out, np.ones(steps, bool)], target, batch_size=6, verbose=0
+    )
+    np.testing.assert_allclose(val_loss, min(est.history_["val_loss"]), rtol=1e-4)
+    unweighted = tiny(max_iter=4, early_stopping=True, validation_fraction=0.2)
+    assert unweighted.fit(X3).history_["val_loss"] != est.history_["val_loss"]
+
+
+def test_partial_fit_takes_sample_weight():
+    clean, X = _clean_and_outliers()
+    weights = np.r_[np.ones(len(clean)), np.zeros(len(X) - len(clean))]
+    est = tiny().partial_fit(X, sample_weight=weights)
+    np.testing.assert_allclose(est.channel_mean_, tiny().fit(clean).channel_mean_)
+    plain = tiny().partial_fit(X)
+    est.partial_fit(X, sample_weight=weights)
+    plain.partial_fit(X)
+    assert est.n_iter_ == 2 and est.loss_curve_ != plain.loss_curve_
+
+
+def test_sample_weight_is_routed_through_a_pipeline():
+    import sklearn
+    from sklearn.exceptions import UnsetMetadataPassedError
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    clean, X = _clean_and_outliers()
+    weights = np.r_[np.ones(len(clean)), np.zeros(len(X) - len(clean))]
+    direct = tiny().fit(X, sample_weight=weights).transform(X)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            tiny().set_fit_request(sample_weight=True),
+            StandardScaler().set_fit_request(sample_weight=False),
+        )
+        pipe.fit(X, sample_weight=weights)
+        np.testing.assert_array_equal(pipe[0].transform(X), direct)
+        np.testing.assert_array_equal(
+            tiny().fit_transform(X, sample_weight=weights), direct
+        )
+        with pytest.raises(UnsetMetadataPassedError, match="sample_weight"):
+            make_pipeline(tiny(), StandardScaler()).fit(X, sample_weight=weights)
+
+
+# ---------------------------------------------------------- loss objects
+def test_a_keras_loss_object_is_copied_trains_and_is_recorded(X3):
+    huber = keras.losses.Huber(delta=0.5)
+    est = tiny(loss=huber).fit(X3)
+    assert est.loss is huber and est.loss_ is not huber
+    assert type(est.loss_) is keras.losses.Huber and est.loss_._fn_kwargs == {
+        "delta": 0.5
+    }
+    assert huber.get_config() == keras.losses.Huber(delta=0.5).get_config()
+    mse = tiny().fit(X3)
+    assert not np.allclose(est.transform(X3), mse.transform(X3))
+    # score stays the negative mean squared error, whatever the loss.
+    errors, counts = est._squared_errors(X3)
+    assert est.score(X3) == pytest.approx(-errors.sum() / counts.sum())
+
+
+def test_a_mean_squared_error_object_trains_exactly_as_mse(X3):
+    obj = tiny(loss=keras.losses.MeanSquaredError()).fit(X3)
+    name = tiny(loss="mse").fit(X3)
+    np.testing.assert_array_equal(obj.transform(X3), name.transform(X3))
+    assert obj.loss_curve_ == name.loss_curve_
+
+
+def test_a_loss_object_counts_real_steps_only(ragged):
+    loss = keras.losses.Huber(delta=0.5)
+    as_list = tiny(loss=loss).fit(ragged)
+    padded = np.full((len(ragged), 9, 2), np.nan)
+    for i, seq in enumerate(ragged):
+        padded[i, : len(seq)] = seq
+    as_nan_padded = tiny(loss=loss).fit(padded)
+    np.testing.assert_array_equal(
+        as_nan_padded.transform(ragged), as_list.transform(ragged)
+    )
+    assert as_nan_padded.loss_curve_ == as_list.loss_curve_
+
+
+def test_clone_and_pickle_keep_every_argument_of_a_loss_object(X3):
+    import pickle
+
+    from sklearn.base import clone
+
+    est = tiny(loss=keras.losses.Huber(delta=0.25)).fit(X3)
+    twin = clone(est)
+    copy = pickle.loads(pickle.dumps(est))
+    # Keras's own copies of a Huber forget delta; ours keep it.
+    assert twin.loss._fn_kwargs == {"delta": 0.25}
+    assert copy.loss._fn_kwargs == copy.loss_._fn_kwargs == {"delta": 0.25}
+    np.testing.assert_array_equal(copy.transform(X3), est.transform(X3))
+    np.testing.assert_array_equal(twin.fit(X3).transform(X3), est.transform(X3))
+
+
+def test_warm_start_refuses_another_loss_object(X3):
+    est = tiny(loss=keras.losses.Huber(delta=0.5), warm_start=True).fit(X3)
+    est.fit(X3)  # the same loss again: continues
+    assert est.n_iter_ == 4
+    est.set_params(loss=keras.losses.Huber(delta=2.0))
+    with pytest.raises(ValueError, match="must not change between calls"):
+        est.fit(X3)
