@@ -43,7 +43,10 @@ class LSTMAutoencoderTransformer(
     arrays ``(length_i, n_channels)`` whose lengths may differ (0 included); a
     3-D array padded at the end with all-NaN steps; a 3-D array padded at the
     end with ``mask_value`` steps; or a 2-D array or DataFrame whose rows are
-    sequences (see ``n_timesteps``).
+    sequences (see ``n_timesteps``). With
+    ``data_format="channels_first"`` 3-D arrays are ``(n_samples, n_channels,
+    n_timesteps)`` and list items ``(n_channels, length_i)``, as in aeon and
+    sktime.
 
     Parameters
     ----------
@@ -90,6 +93,15 @@ class LSTMAutoencoderTransformer(
         A trailing step whose every channel equals this value is padding
         (Keras ``pad_sequences(padding="post")`` pads with 0.0). The same
         value inside a sequence is data. Decoded padding is filled with it.
+    data_format : {"channels_last", "channels_first"}, default="channels_last"
+        Layout of 3-D arrays and of the items of lists. ``"channels_last"``:
+        ``(n_samples, n_timesteps, n_channels)`` and ``(length_i,
+        n_channels)``, as in Keras and tslearn. ``"channels_first"``:
+        ``(n_samples, n_channels, n_timesteps)`` and ``(n_channels,
+        length_i)``, as in aeon and sktime; 2-D rows with ``n_timesteps``
+        then hold one channel after another. ``inverse_transform`` returns
+        the same layout. A 3-D array that reads as sequences of one step with
+        several channels gets a warning that names the other layout.
     loss : {"auto", "mse", "mae", "binary_crossentropy"}, default="auto"
         Reconstruction loss over real steps. ``"auto"`` uses binary
         cross-entropy (with sigmoid outputs) when the data is all 0 and 1,
@@ -205,6 +217,7 @@ class LSTMAutoencoderTransformer(
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "mask_value": [Interval(Real, None, None, closed="neither"), None],
+        "data_format": [StrOptions({"channels_last", "channels_first"})],
         "loss": [StrOptions({"auto", "mse", "mae", "binary_crossentropy"})],
         "standardize": [StrOptions({"auto"}), "boolean"],
         "optimizer": [StrOptions(_OPTIMIZERS), HasMethods(["get_config"])],
@@ -235,6 +248,7 @@ class LSTMAutoencoderTransformer(
         recurrent_dropout=0.0,
         n_timesteps=None,
         mask_value=None,
+        data_format="channels_last",
         loss="auto",
         standardize="auto",
         optimizer="adam",
@@ -261,6 +275,7 @@ class LSTMAutoencoderTransformer(
         self.recurrent_dropout = recurrent_dropout
         self.n_timesteps = n_timesteps
         self.mask_value = mask_value
+        self.data_format = data_format
         self.loss = loss
         self.standardize = standardize
         self.optimizer = optimizer
@@ -281,22 +296,33 @@ class LSTMAutoencoderTransformer(
     def _read(self, X, *, reset):
         """Any accepted input form -> ``Padded``; records input facts on reset."""
         fitted_on_table = not reset and self._fitted_on_table
+        channels_first = self.data_format == "channels_first"
         is_table = _sequences.is_table(X)
         if is_table:
             _sequences.refuse_strings(X)
         if is_table and (reset or fitted_on_table):
             rows = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
-            X = _sequences.rows_to_sequences(rows, self.n_timesteps)
-            table = True
+            X = _sequences.rows_to_sequences(
+                rows, self.n_timesteps, channels_first=channels_first
+            )
+            channels_first, table = False, True
         elif is_table:
             # A model fitted on sequences reads a table's rows as sequences.
             rows = check_array(X, dtype=[np.float32, np.float64], input_name="X")
-            X = _sequences.rows_to_sequences(rows, self.n_timesteps)
-            table = False
+            X = _sequences.rows_to_sequences(
+                rows, self.n_timesteps, channels_first=channels_first
+            )
+            channels_first, table = False, False
         else:
             table = False
-        padded = _sequences.to_padded(X, mask_value=self.mask_value)
+        padded = _sequences.to_padded(
+            X, mask_value=self.mask_value, channels_first=channels_first
+        )
         n_channels = padded.values.shape[2]
+        if reset and not table:
+            message = _sequences.one_step_warning(X, channels_first=channels_first)
+            if message:
+                warnings.warn(message, UserWarning, stacklevel=6)
         if reset:
             self._fitted_on_table = table
             if not table:
@@ -307,7 +333,9 @@ class LSTMAutoencoderTransformer(
             raise ValueError(
                 f"X has {n_channels} channels per step, but "
                 f"{type(self).__name__} was fitted on {self.n_channels_}; "
-                "sequences must keep the channel count seen in fit."
+                "sequences must keep the channel count seen in fit. 3-D arrays "
+                f"are read as {_sequences.LAYOUTS[self.data_format]} "
+                f"(data_format={self.data_format!r})."
             )
         return padded
 
@@ -648,7 +676,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         -------
         sequences : ndarray
             ``(n_samples, n_features_in_)`` for a model fitted on 2-D rows,
-            else ``(n_samples, n_timesteps_, n_channels_)``. For variable-length
+            else ``(n_samples, n_timesteps_, n_channels_)``, or
+            ``(n_samples, n_channels_, n_timesteps_)`` with
+            ``data_format="channels_first"``. For variable-length
             fits the steps after each decoded sequence's end are padding:
             ``mask_value`` where set, else NaN.
         """
@@ -669,9 +699,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             fill = np.nan if self.mask_value is None else self.mask_value
             values = _sequences.fill_padding(values, lengths, fill)
         values = np.asarray(values, dtype=np.float32)
+        channels_first = self.data_format == "channels_first"
         if self._fitted_on_table:
-            return values.reshape(len(values), -1)
-        return values
+            return _sequences.sequences_to_rows(values, channels_first=channels_first)
+        return values.transpose(0, 2, 1) if channels_first else values
 
     def _scaled(self, padded):
         return _standardized(padded, self.channel_mean_, self.channel_scale_)

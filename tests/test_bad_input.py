@@ -190,6 +190,9 @@ WRONG_FOR_SEQ_MODEL = [
     ("ragged_three_channels", [np.ones((2, 3)), np.ones((0, 3))],
      "X has 3 channels per step"),
     ("univariate_table", T_FIT, "X has 1 channels per step, but .*" + FITTED_ON_2),
+    ("channels_first_array", X_FIT.transpose(0, 2, 1),
+     r"X has 5 channels per step, .*are read as \(n_samples, n_timesteps, "
+     r"n_channels\) \(data_format='channels_last'\)"),
 ]  # fmt: skip
 WRONG_FOR_TABLE_MODEL = [
     ("fewer_columns", T_FIT[:, :4],
@@ -304,6 +307,8 @@ BAD_PARAMS = [
     ("mask_value", np.nan, _param("mask_value") + " a float .* or None. Got nan"),
     ("mask_value", "a", _param("mask_value")),
     ("mask_value", [0.0], _param("mask_value")),
+    ("data_format", "channels", _param("data_format") + " a str among"),
+    ("data_format", None, _param("data_format")),
     ("loss", "foo", _param("loss") + " a str among"),
     ("loss", "bce", _param("loss")),
     ("loss", None, _param("loss")),

@@ -6,6 +6,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import joblib
 import numpy as np
@@ -155,6 +156,44 @@ def test_two_d_rows_without_n_timesteps_are_univariate():
     est = tiny().fit(X)
     assert (est.n_timesteps_, est.n_channels_, est.n_features_in_) == (5, 1, 5)
     np.testing.assert_array_equal(est.transform(X), est.transform(X[:, :, None]))
+
+
+def test_channels_first_reads_the_same_sequences_as_channels_last(X3, ragged):
+    channels_first = tiny(data_format="channels_first")
+    aeon_style = X3.transpose(0, 2, 1)  # (30, 2, 6): channels before steps
+    est_first, est_last = clone(channels_first).fit(aeon_style), tiny().fit(X3)
+    assert (est_first.n_timesteps_, est_first.n_channels_) == (6, 2)
+    codes = est_last.transform(X3)
+    np.testing.assert_array_equal(est_first.transform(aeon_style), codes)
+    assert est_first.score(aeon_style) == est_last.score(X3)
+    decoded = est_first.inverse_transform(codes)
+    np.testing.assert_array_equal(
+        decoded, est_last.inverse_transform(codes).transpose(0, 2, 1)
+    )
+    # Lists of (n_channels, length_i) arrays, and rows of one channel after
+    # another, are the same data again.
+    ragged_first = [seq.T for seq in ragged]
+    np.testing.assert_array_equal(
+        clone(channels_first).fit(ragged_first).transform(ragged_first),
+        tiny().fit(ragged).transform(ragged),
+    )
+    rows = aeon_style.reshape(30, -1)
+    est_rows = clone(channels_first).set_params(n_timesteps=6).fit(rows)
+    np.testing.assert_array_equal(est_rows.transform(rows), codes)
+    np.testing.assert_array_equal(
+        est_rows.inverse_transform(codes), decoded.reshape(30, -1)
+    )
+
+
+def test_one_step_input_warns_and_names_the_other_layout():
+    gunpoint_like = np.random.RandomState(0).normal(size=(12, 1, 9))
+    with pytest.warns(UserWarning, match="1 step with 9 channels.*'channels_first'"):
+        tiny().fit(gunpoint_like)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = tiny(data_format="channels_first").fit(gunpoint_like)
+        est.transform(gunpoint_like)
+    assert (est.n_timesteps_, est.n_channels_) == (9, 1)
 
 
 def test_n_timesteps_must_divide_the_columns():
