@@ -42,8 +42,9 @@ class LSTMAutoencoderTransformer(
     data: a 3-D array ``(n_samples, n_timesteps, n_channels)``; a list of 2-D
     arrays ``(length_i, n_channels)`` whose lengths may differ (0 included); a
     3-D array padded at the end with all-NaN steps; a 3-D array padded at the
-    end with ``mask_value`` steps; or a 2-D array or DataFrame whose rows are
-    sequences (see ``n_timesteps``). With
+    end with ``mask_value`` steps; a 2-D array or DataFrame whose rows are
+    sequences (see ``n_timesteps``); or a DataFrame with one sequence per cell,
+    a column per channel (sktime's nested format). With
     ``data_format="channels_first"`` 3-D arrays are ``(n_samples, n_channels,
     n_timesteps)`` and list items ``(n_channels, length_i)``, as in aeon and
     sktime.
@@ -297,6 +298,9 @@ class LSTMAutoencoderTransformer(
         """Any accepted input form -> ``Padded``; records input facts on reset."""
         fitted_on_table = not reset and self._fitted_on_table
         channels_first = self.data_format == "channels_first"
+        if _sequences.is_nested_frame(X):
+            # Columns are channels whatever data_format says.
+            X, channels_first = _sequences.nested_to_sequences(X), False
         is_table = _sequences.is_table(X)
         if is_table:
             _sequences.refuse_strings(X)

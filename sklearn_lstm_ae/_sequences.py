@@ -55,6 +55,46 @@ def is_table(X):
     return np.asarray(X).ndim == 2
 
 
+def is_nested_frame(X):
+    """Whether ``X`` is a DataFrame with one sequence per cell (sktime's nested_univ).
+
+    Each row is a sequence, each column a channel, and each cell holds that
+    channel's values (a pandas Series or a 1-D array).
+    """
+    if not (hasattr(X, "iloc") and hasattr(X, "columns")) or 0 in X.shape:
+        return False
+    return any(_is_series_cell(cell) for cell in X.iloc[0])
+
+
+def _is_series_cell(cell):
+    return hasattr(cell, "__len__") and not isinstance(cell, (str, bytes, dict))
+
+
+def nested_to_sequences(X, what="X"):
+    """The rows of a nested DataFrame as a list of ``(length_i, n_columns)`` arrays."""
+    seqs = []
+    for i, row in enumerate(X.to_numpy()):
+        for column, cell in zip(X.columns, row, strict=True):
+            if not _is_series_cell(cell) or np.ndim(cell) != 1:
+                raise ValueError(
+                    f"{what} is a DataFrame whose cells hold sequences (sktime's "
+                    f"nested_univ format), but row {i}, column {column!r} holds "
+                    f"{cell!r}; every cell must hold one channel of one sequence "
+                    "(a pandas Series or 1-D array). For sktime's other panel "
+                    "formats use sklearn_lstm_ae.sktime.SktimeLSTMAutoencoder. "
+                    f"Accepted: {ACCEPTED_FORMS}."
+                )
+        lengths = {len(cell) for cell in row}
+        if len(lengths) > 1:
+            raise ValueError(
+                f"{what} row {i} holds channels of lengths {sorted(lengths)}; the "
+                "channels of one sequence must have the same length (different "
+                "sequences may differ)."
+            )
+        seqs.append(np.stack([np.asarray(cell) for cell in row], axis=1))
+    return seqs
+
+
 def rows_to_sequences(X, n_timesteps, *, channels_first=False):
     """Read each row of a validated 2-D array as one sequence (a 3-D view).
 

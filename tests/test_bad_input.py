@@ -157,6 +157,12 @@ BAD_DATA = [
     ("dataframe_with_a_text_column",
      pd.DataFrame({"a": T_FIT[:, 0], "b": ["x"] * len(T_FIT)}), TypeError,
      "X holds strings; only real numbers"),
+    ("nested_frame_with_unequal_channels",
+     pd.DataFrame([[pd.Series([1.0, 2.0]), pd.Series([1.0])]]), ValueError,
+     r"row 0 holds channels of lengths \[1, 2\]"),
+    ("nested_frame_with_a_number_in_a_cell",
+     pd.DataFrame([[pd.Series([1.0, 2.0]), 3.0]]), ValueError,
+     r"row 0, column 1 holds 3.0.*sklearn_lstm_ae.sktime.SktimeLSTMAutoencoder"),
     # Numeric strings too: the 3-D form refuses them, so the table does.
     ("table_of_numeric_strings", T_FIT.astype(str), TypeError,
      "X holds strings; only real numbers"),

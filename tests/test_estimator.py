@@ -196,6 +196,22 @@ def test_one_step_input_warns_and_names_the_other_layout():
     assert (est.n_timesteps_, est.n_channels_) == (9, 1)
 
 
+def test_nested_dataframe_embeds_like_the_list_of_sequences(ragged):
+    pd = pytest.importorskip("pandas")
+    nested = pd.DataFrame(
+        [[pd.Series(seq[:, c]) for c in range(2)] for seq in ragged],
+        columns=["dim_0", "dim_1"],
+    )
+    est = tiny().fit(nested)
+    assert est.n_features_in_ == 2 and not hasattr(est, "feature_names_in_")
+    np.testing.assert_array_equal(est.transform(nested), est.transform(ragged))
+    # Its columns are channels in either data_format.
+    np.testing.assert_array_equal(
+        tiny(data_format="channels_first").fit(nested).transform(nested),
+        est.transform(ragged),
+    )
+
+
 def test_n_timesteps_must_divide_the_columns():
     with pytest.raises(ValueError, match="n_timesteps=4 does not divide the 6"):
         tiny(n_timesteps=4).fit(np.zeros((5, 6)))

@@ -8,7 +8,9 @@ import scipy.sparse as sp
 from sklearn_lstm_ae._sequences import (
     Padded,
     fill_padding,
+    is_nested_frame,
     is_table,
+    nested_to_sequences,
     one_step_warning,
     rows_to_sequences,
     sequences_to_rows,
@@ -568,3 +570,36 @@ def test_one_step_warning_fires_only_for_one_step_of_several_channels(
 
 def test_one_step_warning_ignores_lists():
     assert one_step_warning([np.zeros((1, 5))]) is None
+
+
+# ------------------------------------------------------------- nested frames
+def _nested(rows):
+    """A DataFrame with one Series per cell, as sktime's nested_univ holds them."""
+    return pd.DataFrame(
+        [[pd.Series(channel) for channel in row] for row in rows],
+        columns=["dim_0", "dim_1"],
+    )
+
+
+def test_nested_frame_is_read_as_one_sequence_per_row():
+    frame = _nested([seq.T for seq in SEQS])
+    assert is_nested_frame(frame) and not is_nested_frame(pd.DataFrame(np.ones((2, 2))))
+    seqs = nested_to_sequences(frame)
+    for got, expected in zip(seqs, SEQS, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    _assert_padded_equal(to_padded(seqs), _expected_values(), LENGTHS)
+
+
+def test_nested_frame_refuses_channels_of_different_lengths():
+    frame = _nested([[np.ones(3), np.ones(2)]])
+    with pytest.raises(ValueError, match=r"row 0 holds channels of lengths \[2, 3\]"):
+        nested_to_sequences(frame)
+
+
+def test_nested_frame_refuses_a_cell_that_is_no_sequence():
+    frame = _nested([[np.ones(3), np.ones(3)], [np.ones(2), np.ones(2)]])
+    frame.iloc[1, 1] = 2.5
+    with pytest.raises(
+        ValueError, match="row 1, column 'dim_1' holds 2.5.*SktimeLSTMAutoencoder"
+    ):
+        nested_to_sequences(frame)
