@@ -10,6 +10,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -396,10 +397,11 @@ class LSTMAutoencoderTransformer(
 
         Training stops after ``max_iter`` epochs, or earlier when the
         monitored loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs. Ctrl-C (KeyboardInterrupt) stops training with a warning and
-        keeps the weights learned so far. If the loss becomes NaN or infinite
-        a ``FloatingPointError`` names the likely causes. Any error leaves the
-        estimator exactly as it was before the call.
+        epochs; reaching ``max_iter`` first raises a ``ConvergenceWarning``,
+        as in ``MLPRegressor``. Ctrl-C (KeyboardInterrupt) stops training with
+        a warning and keeps the weights learned so far. If the loss becomes NaN
+        or infinite a ``FloatingPointError`` names the likely causes. Any error
+        leaves the estimator exactly as it was before the call.
 
         Parameters
         ----------
@@ -524,13 +526,13 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         callbacks = [log, guard]
         if self.verbose == 1:
             callbacks.append(training.EpochProgress(epochs))
+        plateau = None
         if stopping:
-            callbacks.append(
-                training.StopOnPlateau(
-                    "val_loss" if val is not None else "loss",
-                    self.tol, self.n_iter_no_change, restore_best=val is not None,
-                )
+            plateau = training.StopOnPlateau(
+                "val_loss" if val is not None else "loss",
+                self.tol, self.n_iter_no_change, restore_best=val is not None,
             )  # fmt: skip
+            callbacks.append(plateau)
         callbacks += user_callbacks
         try:
             with training.retracing_notes_silenced():
@@ -553,6 +555,18 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "data, or the data is unscaled (values far outside [-1, 1]); lower "
                 "the learning rate or standardise the channels. The estimator was "
                 "left as it was before this call."
+            )
+        ran_all = len(log.history.get("loss", [])) == epochs
+        if plateau is not None and ran_all and not plateau.stopped:
+            warnings.warn(
+                f"{type(self).__name__} ran all max_iter={self.max_iter} epochs "
+                f"before its stopping rule fired (n_iter_no_change="
+                f"{self.n_iter_no_change} epochs in a row without lowering the "
+                f"{plateau.monitor} by at least tol={self.tol}); training may "
+                "not have converged. Raise max_iter, or stop sooner with a larger "
+                "tol or a smaller n_iter_no_change.",
+                ConvergenceWarning,
+                stacklevel=5,
             )
 
         self.loss_ = loss

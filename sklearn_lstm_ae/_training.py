@@ -211,6 +211,7 @@ class StopOnPlateau(keras.callbacks.Callback):
         self.restore_best = restore_best
         self.best = math.inf
         self.best_weights = None
+        self.stopped = False  # whether the rule fired
         self._wait = 0
 
     def on_epoch_end(self, epoch, logs=None):
@@ -221,7 +222,7 @@ class StopOnPlateau(keras.callbacks.Callback):
             if self.restore_best:
                 self.best_weights = self.model.get_weights()
         if self._wait >= self.patience:
-            self.model.stop_training = True
+            self.model.stop_training = self.stopped = True
 
     def on_train_end(self, logs=None):
         if self.restore_best and self.best_weights is not None:

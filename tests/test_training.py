@@ -1,9 +1,12 @@
 """Training control: stopping rules, history, callbacks, warm starts, progress."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
 from conftest import tiny
+from sklearn.exceptions import ConvergenceWarning
 
 
 def test_history_loss_curve_and_n_iter_agree(X3):
@@ -19,6 +22,36 @@ def test_tol_stops_on_the_training_loss_like_mlp(X3):
     # n_iter_no_change more.
     est = tiny(max_iter=50, tol=1e6, n_iter_no_change=2).fit(X3)
     assert est.n_iter_ == 3
+
+
+def test_fit_warns_when_max_iter_ends_training_before_the_stopping_rule(X3):
+    with pytest.warns(ConvergenceWarning, match=r"ran all max_iter=2 epochs.*tol="):
+        est = tiny(max_iter=2, tol=0.0).fit(X3)
+    assert est.n_iter_ == 2
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("max_iter", [2, 50])
+def test_no_convergence_warning_when_the_stopping_rule_fires(
+    X3, early_stopping, max_iter
+):
+    # tol=1e6: no epoch after the first counts as an improvement, so the rule
+    # fires at epoch 2, which is also the last one for max_iter=2.
+    est = tiny(
+        max_iter=max_iter, tol=1e6, n_iter_no_change=1, early_stopping=early_stopping
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X3)
+    assert est.n_iter_ == 2
+
+
+def test_partial_fit_never_warns_about_convergence(X3):
+    est = tiny(max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.partial_fit(X3).partial_fit(X3)
+    assert est.n_iter_ == 2
 
 
 def test_early_stopping_validates_and_restores_the_best_weights(X3):
