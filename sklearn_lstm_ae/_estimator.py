@@ -148,8 +148,10 @@ class LSTMAutoencoderTransformer(
         int gives bit-identical results run to run and leaves the global
         random state (NumPy, ``random``, Keras) untouched.
     verbose : int, default=0
-        0 prints nothing; 1 shows a progress bar per epoch with the losses; 2
-        prints one line per epoch.
+        0 prints nothing; 1 shows a progress bar over the epochs with the
+        losses on a terminal or in a notebook, and one plain line per epoch
+        anywhere else (a file, a pipe, a CI log); 2 prints Keras's own line
+        per epoch.
 
     Attributes
     ----------

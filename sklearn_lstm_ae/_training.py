@@ -8,7 +8,9 @@ import contextlib
 import copy
 import logging
 import math
+import sys
 import threading
+import time
 import weakref
 
 import keras
@@ -243,14 +245,30 @@ class GuardFinite(keras.callbacks.Callback):
 
 
 class EpochProgress(keras.callbacks.Callback):
-    """One progress bar over the epochs, with the training and validation loss."""
+    """Progress over the epochs, with the training and validation loss.
+
+    On a terminal (or in a notebook) one progress bar. Anywhere else (a file, a
+    pipe, a CI log) one plain line per epoch: the bar redraws itself with
+    backspaces and carriage returns, and Keras decides it may do so whenever
+    it runs on a POSIX system, which fills log files with control characters.
+    """
 
     def __init__(self, epochs):
         super().__init__()
-        self._bar = keras.utils.Progbar(
-            epochs, unit_name="epoch", stateful_metrics=["loss", "val_loss"]
-        )
+        self._epochs = epochs
+        self._bar = None
         self._done = 0
+        self._started = time.perf_counter()
+
+    def on_train_begin(self, logs=None):
+        isatty = getattr(sys.stdout, "isatty", None)
+        if (isatty is not None and isatty()) or "ipykernel" in sys.modules:
+            self._bar = keras.utils.Progbar(
+                self._epochs, unit_name="epoch", stateful_metrics=["loss", "val_loss"]
+            )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self._done += 1
@@ -258,11 +276,17 @@ class EpochProgress(keras.callbacks.Callback):
         shown = [
             (k, float(np.asarray(logs[k]))) for k in ("loss", "val_loss") if k in logs
         ]
-        self._bar.update(self._done, shown)
+        if self._bar is not None:
+            self._bar.update(self._done, shown)
+            return
+        seconds = time.perf_counter() - self._started
+        values = "".join(f" - {k}: {v:.4g}" for k, v in shown)
+        print(f"epoch {self._done}/{self._epochs}{values} - {seconds:.1f}s", flush=True)
 
     def on_train_end(self, logs=None):
-        if self._done < self._bar.target:  # stopped early: close the line
-            self._bar.update(self._done, finalize=True)
+        bar = self._bar
+        if bar is not None and self._done < bar.target:  # stopped early
+            bar.update(self._done, finalize=True)
 
 
 def copy_callbacks(callbacks):

@@ -1,5 +1,8 @@
 """Training control: stopping rules, history, callbacks, warm starts, progress."""
 
+import io
+import re
+import sys
 import warnings
 
 import keras
@@ -175,10 +178,33 @@ def test_verbose_0_prints_nothing(X3, capfd):
     assert out == "" and err == ""
 
 
-def test_verbose_1_shows_one_progress_bar_with_losses(X3, capfd):
+def test_verbose_1_prints_one_plain_line_per_epoch_into_a_file(X3, capfd):
+    # pytest's capture stands for a file or a CI log: not a terminal.
     tiny(verbose=1, max_iter=3, tol=0.0, early_stopping=True).fit(X3)
     out, _ = capfd.readouterr()
+    assert not set(out) & {"\b", "\r", "\x1b"}
+    lines = out.splitlines()
+    assert len(lines) == 3
+    for epoch, line in enumerate(lines, start=1):
+        number = r"\d[\d.e+-]*"
+        pattern = rf"epoch {epoch}/3 - loss: {number} - val_loss: {number} - \d+\.\ds"
+        assert re.fullmatch(pattern, line), line
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_verbose_1_shows_one_progress_bar_on_a_terminal(X3, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    tiny(verbose=1, max_iter=3, tol=0.0, early_stopping=True).fit(X3)
+    out = terminal.getvalue()
+    # The bar redraws itself in place: one line, rewritten after each epoch.
+    assert "\r" in out and out.count("\n") == 1
     assert "3/3" in out and "loss:" in out and "val_loss:" in out
+    assert "epoch 1/3" not in out
 
 
 class _Interrupt(keras.callbacks.Callback):
