@@ -129,8 +129,15 @@ class LSTMAutoencoderTransformer(
         is drawn from one of up to four bands of similar length, to cut
         padding. ``False`` keeps the data's order.
     tol : float, default=1e-4
-        Minimum improvement of the monitored loss (validation loss with
-        ``early_stopping``, else training loss) that resets the patience.
+        How much an epoch must lower the monitored loss (validation loss with
+        ``early_stopping``, else training loss) to count as an improvement:
+        an epoch improves when its loss is at least ``tol`` below the best
+        loss of the earlier epochs, as in ``MLPRegressor``. The difference
+        is absolute, in the units of the loss, which is computed on the data
+        as the network sees it: standardised by default (``standardize``),
+        so the default ``tol`` suits data of any scale. After
+        ``n_iter_no_change`` epochs in a row without an improvement, ``fit``
+        stops. ``tol=0`` counts any decrease.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the sequences, stop when the
         validation loss stops improving, and restore the best weights.

@@ -3,6 +3,7 @@
 import io
 import re
 import sys
+import types
 import warnings
 
 import keras
@@ -10,6 +11,8 @@ import numpy as np
 import pytest
 from conftest import tiny
 from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_lstm_ae import _training
 
 
 def test_history_loss_curve_and_n_iter_agree(X3):
@@ -25,6 +28,19 @@ def test_tol_stops_on_the_training_loss_like_mlp(X3):
     # n_iter_no_change more.
     est = tiny(max_iter=50, tol=1e6, n_iter_no_change=2).fit(X3)
     assert est.n_iter_ == 3
+
+
+def test_an_improvement_is_a_loss_at_least_tol_below_the_best_so_far():
+    rule = _training.StopOnPlateau("loss", tol=0.25, patience=2, restore_best=False)
+    rule.set_model(types.SimpleNamespace(stop_training=False))
+    # 1.75 and 1.5 are exactly tol below the best: improvements. 1.375 is not,
+    # but becomes the best; 1.25 is not tol below it: the second in a row.
+    stopped_after = []
+    for epoch, loss in enumerate([2.0, 1.75, 1.5, 1.375, 1.25]):
+        rule.on_epoch_end(epoch, {"loss": loss})
+        stopped_after.append(rule.model.stop_training)
+    assert stopped_after == [False, False, False, False, True]
+    assert rule.stopped and rule.best == 1.25
 
 
 def test_fit_warns_when_max_iter_ends_training_before_the_stopping_rule(X3):
