@@ -24,6 +24,9 @@ _OPTIMIZERS = {
 }  # fmt: skip
 _MAX_SEED = 2**31 - 1
 _VALIDATION_BATCH = 1024
+# Where the documentation is published; the API pages are the ones that
+# docs/api.rst has autosummary write into gen_modules/.
+DOCS_URL = "https://sklearn-lstm-ae.readthedocs.io/en/{version}/"
 
 
 class LSTMAutoencoderTransformer(
@@ -790,6 +793,20 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         return -float(errors.sum() / max(counts.sum(), 1))
 
     # ---------------------------------------------------- sklearn integration
+    # The HTML repr's "?" links to this class's page in our API reference, not
+    # to scikit-learn.org: scikit-learn builds it from these two attributes.
+    _doc_link_module = "sklearn_lstm_ae"
+
+    @property
+    def _doc_link_template(self):
+        from . import __version__
+
+        version = "latest" if "dev" in __version__ else __version__
+        return (
+            DOCS_URL.format(version=version)
+            + "gen_modules/{estimator_module}.{estimator_name}.html"
+        )
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -21,6 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae._estimator import DOCS_URL
 
 
 def test_import_loads_neither_tensorflow_nor_keras():
@@ -356,6 +358,19 @@ def test_function_transformer_in_front_of_the_embedding(X3):
 
 def test_estimator_is_documented():
     assert "Examples" in LSTMAutoencoderTransformer.__doc__
+
+
+def test_html_repr_question_mark_links_to_our_api_page():
+    est = LSTMAutoencoderTransformer()
+    link = est._get_doc_link()
+    page = "gen_modules/sklearn_lstm_ae.LSTMAutoencoderTransformer.html"
+    assert link.startswith(DOCS_URL.split("{")[0]) and link.endswith(page)
+    assert f'href="{link}"' in est._repr_html_()
+    # The page is one that docs/api.rst has autosummary write.
+    api = (Path(__file__).parents[1] / "docs" / "api.rst").read_text()
+    assert ":toctree: gen_modules/" in api
+    assert "currentmodule:: sklearn_lstm_ae\n" in api
+    assert "\n   LSTMAutoencoderTransformer\n" in api
 
 
 def test_channels_are_standardised_on_real_steps_and_restored(ragged):
