@@ -22,3 +22,11 @@ def ragged():
     """Variable-length sequences of 2 channels, lengths 0..6."""
     rng = np.random.RandomState(1)
     return [rng.normal(size=(n, 2)) for n in [0, 1, 3, 6, 4, 2, 5, 6, 1, 3] * 2]
+
+
+def assert_searched(search, grid, X_test, y_test):
+    """A fitted grid search tried every candidate, scored each and predicts."""
+    assert set(search.best_params_) == set(grid)
+    assert len(search.cv_results_["params"]) == np.prod([len(v) for v in grid.values()])
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.predict(X_test).shape == np.shape(y_test)
