@@ -8,9 +8,11 @@ Build from the repository root (warnings are errors)::
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 from docutils import nodes
+from sklearn.exceptions import ConvergenceWarning
 from sphinx.util.docutils import SphinxDirective
 
 HERE = Path(__file__).resolve().parent
@@ -18,6 +20,10 @@ sys.path.insert(0, str(HERE.parent))  # the package, even when not installed
 
 # The gallery runs the examples with no display.
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The examples train for fewer epochs than the defaults so that the docs build
+# quickly (the gallery's header says so); fit's ConvergenceWarning would repeat
+# it in the output of every example.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 import sklearn_lstm_ae  # noqa: E402
 

@@ -10,6 +10,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -25,6 +26,9 @@ _MAX_SEED = 2**31 - 1
 # patch_size="auto" reads the longest training sequence in at most this many
 # recurrent steps.
 _MAX_PATCHES = 64
+# Where the documentation is published; the API pages are the ones that
+# docs/api.rst has autosummary write into gen_modules/.
+DOCS_URL = "https://sklearn-lstm-ae.readthedocs.io/en/{version}/"
 
 
 class LSTMAutoencoderTransformer(
@@ -44,8 +48,12 @@ class LSTMAutoencoderTransformer(
     data: a 3-D array ``(n_samples, n_timesteps, n_channels)``; a list of 2-D
     arrays ``(length_i, n_channels)`` whose lengths may differ (0 included); a
     3-D array padded at the end with all-NaN steps; a 3-D array padded at the
-    end with ``mask_value`` steps; or a 2-D array or DataFrame whose rows are
-    sequences (see ``n_timesteps``).
+    end with ``mask_value`` steps; a 2-D array or DataFrame whose rows are
+    sequences (see ``n_timesteps``); or a DataFrame with one sequence per cell,
+    a column per channel (sktime's nested format). With
+    ``data_format="channels_first"`` 3-D arrays are ``(n_samples, n_channels,
+    n_timesteps)`` and list items ``(n_channels, length_i)``, as in aeon and
+    sktime.
 
     Parameters
     ----------
@@ -101,6 +109,15 @@ class LSTMAutoencoderTransformer(
         A trailing step whose every channel equals this value is padding
         (Keras ``pad_sequences(padding="post")`` pads with 0.0). The same
         value inside a sequence is data. Decoded padding is filled with it.
+    data_format : {"channels_last", "channels_first"}, default="channels_last"
+        Layout of 3-D arrays and of the items of lists. ``"channels_last"``:
+        ``(n_samples, n_timesteps, n_channels)`` and ``(length_i,
+        n_channels)``, as in Keras and tslearn. ``"channels_first"``:
+        ``(n_samples, n_channels, n_timesteps)`` and ``(n_channels,
+        length_i)``, as in aeon and sktime; 2-D rows with ``n_timesteps``
+        then hold one channel after another. ``inverse_transform`` returns
+        the same layout. A 3-D array that reads as sequences of one step with
+        several channels gets a warning that names the other layout.
     loss : {"auto", "mse", "mae", "binary_crossentropy"} or keras.losses.Loss, \
 default="auto"
         Reconstruction loss over real steps. ``"auto"`` uses binary
@@ -137,8 +154,15 @@ default="auto"
         is drawn from one of up to four bands of similar length, to cut
         padding. ``False`` keeps the data's order.
     tol : float, default=1e-4
-        Minimum improvement of the monitored loss (validation loss with
-        ``early_stopping``, else training loss) that resets the patience.
+        How much an epoch must lower the monitored loss (validation loss with
+        ``early_stopping``, else training loss) to count as an improvement:
+        an epoch improves when its loss is at least ``tol`` below the best
+        loss of the earlier epochs, as in ``MLPRegressor``. The difference
+        is absolute, in the units of the loss, which is computed on the data
+        as the network sees it: standardised by default (``standardize``),
+        so the default ``tol`` suits data of any scale. After
+        ``n_iter_no_change`` epochs in a row without an improvement, ``fit``
+        stops. ``tol=0`` counts any decrease.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the sequences, stop when the
         validation loss stops improving, and restore the best weights.
@@ -156,8 +180,10 @@ default="auto"
         int gives bit-identical results run to run and leaves the global
         random state (NumPy, ``random``, Keras) untouched.
     verbose : int, default=0
-        0 prints nothing; 1 shows a progress bar per epoch with the losses; 2
-        prints one line per epoch.
+        0 prints nothing; 1 shows a progress bar over the epochs with the
+        losses on a terminal or in a notebook, and one plain line per epoch
+        anywhere else (a file, a pipe, a CI log); 2 prints Keras's own line
+        per epoch.
 
     Attributes
     ----------
@@ -235,6 +261,7 @@ default="auto"
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "n_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "mask_value": [Interval(Real, None, None, closed="neither"), None],
+        "data_format": [StrOptions({"channels_last", "channels_first"})],
         "loss": [
             StrOptions({"auto", "mse", "mae", "binary_crossentropy"}),
             HasMethods(["get_config", "call"]),
@@ -269,6 +296,7 @@ default="auto"
         recurrent_dropout=0.0,
         n_timesteps=None,
         mask_value=None,
+        data_format="channels_last",
         loss="auto",
         standardize="auto",
         optimizer="adam",
@@ -296,6 +324,7 @@ default="auto"
         self.recurrent_dropout = recurrent_dropout
         self.n_timesteps = n_timesteps
         self.mask_value = mask_value
+        self.data_format = data_format
         self.loss = loss
         self.standardize = standardize
         self.optimizer = optimizer
@@ -316,23 +345,37 @@ default="auto"
     def _read(self, X, *, reset):
         """Any accepted input form -> ``Padded``; records input facts on reset."""
         fitted_on_table = not reset and self._fitted_on_table
+        channels_first = self.data_format == "channels_first"
+        if _sequences.is_nested_frame(X):
+            # Columns are channels whatever data_format says.
+            X, channels_first = _sequences.nested_to_sequences(X), False
         is_table = _sequences.is_table(X)
         if is_table:
             _sequences.refuse_strings(X)
             _sequences.refuse_masked_table(X)
         if is_table and (reset or fitted_on_table):
             rows = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
-            X = _sequences.rows_to_sequences(rows, self.n_timesteps)
-            table = True
+            X = _sequences.rows_to_sequences(
+                rows, self.n_timesteps, channels_first=channels_first
+            )
+            channels_first, table = False, True
         elif is_table:
             # A model fitted on sequences reads a table's rows as sequences.
             rows = check_array(X, dtype=[np.float32, np.float64], input_name="X")
-            X = _sequences.rows_to_sequences(rows, self.n_timesteps)
-            table = False
+            X = _sequences.rows_to_sequences(
+                rows, self.n_timesteps, channels_first=channels_first
+            )
+            channels_first, table = False, False
         else:
             table = False
-        padded = _sequences.to_padded(X, mask_value=self.mask_value)
+        padded = _sequences.to_padded(
+            X, mask_value=self.mask_value, channels_first=channels_first
+        )
         n_channels = padded.values.shape[2]
+        if reset and not table:
+            message = _sequences.one_step_warning(X, channels_first=channels_first)
+            if message:
+                warnings.warn(message, UserWarning, stacklevel=6)
         if reset:
             self._fitted_on_table = table
             if not table:
@@ -343,7 +386,9 @@ default="auto"
             raise ValueError(
                 f"X has {n_channels} channels per step, but "
                 f"{type(self).__name__} was fitted on {self.n_channels_}; "
-                "sequences must keep the channel count seen in fit."
+                "sequences must keep the channel count seen in fit. 3-D arrays "
+                f"are read as {_sequences.LAYOUTS[self.data_format]} "
+                f"(data_format={self.data_format!r})."
             )
         return padded
 
@@ -414,11 +459,13 @@ default="auto"
 
         Training stops after ``max_iter`` epochs, or earlier when the
         monitored loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs. Ctrl-C (KeyboardInterrupt) stops training with a warning and
-        keeps the weights learned so far. If the loss becomes NaN or infinite
-        a ``FloatingPointError`` names the likely causes. Any error leaves the
-        estimator exactly as it was before the call; Ctrl-C outside training
-        waits until the estimator is whole (the old model or the new fit).
+        epochs; reaching ``max_iter`` first raises a ``ConvergenceWarning``,
+        as in ``MLPRegressor``. Ctrl-C (KeyboardInterrupt) stops training with
+        a warning and keeps the weights learned so far. If the loss becomes NaN
+        or infinite a ``FloatingPointError`` names the likely causes. Any error
+        leaves the estimator exactly as it was before the call; Ctrl-C outside
+        training waits until the estimator is whole (the old model or the new
+        fit).
 
         Parameters
         ----------
@@ -584,7 +631,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         if user_callbacks:
             entry.exposed = True  # a callback may keep the model it is shown
         stop = (self.tol, self.n_iter_no_change) if stopping else None
-        epoch_log, diverged, interrupted = training.run_epochs(
+        epoch_log, diverged, interrupted, stopped = training.run_epochs(
             entry.model, train, val, epochs=epochs, batch_size=self.batch_size,
             shuffle=self.shuffle, seed=run_seed, stop=stop,
             callbacks=user_callbacks, verbose=self.verbose,
@@ -603,6 +650,19 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "data, or the data is unscaled (values far outside [-1, 1]); lower "
                 "the learning rate or standardise the channels. The estimator was "
                 "left as it was before this call."
+            )
+        ran_all = len(epoch_log.get("loss", [])) == epochs
+        if stop is not None and ran_all and not stopped:
+            monitor = "val_loss" if val is not None else "loss"
+            warnings.warn(
+                f"{type(self).__name__} ran all max_iter={self.max_iter} epochs "
+                f"before its stopping rule fired (n_iter_no_change="
+                f"{self.n_iter_no_change} epochs in a row without lowering the "
+                f"{monitor} by at least tol={self.tol}); training may "
+                "not have converged. Raise max_iter, or stop sooner with a larger "
+                "tol or a smaller n_iter_no_change.",
+                ConvergenceWarning,
+                stacklevel=5,
             )
 
         self.loss_ = loss
@@ -753,7 +813,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         -------
         sequences : ndarray
             ``(n_samples, n_features_in_)`` for a model fitted on 2-D rows,
-            else ``(n_samples, n_timesteps_, n_channels_)``. For variable-length
+            else ``(n_samples, n_timesteps_, n_channels_)``, or
+            ``(n_samples, n_channels_, n_timesteps_)`` with
+            ``data_format="channels_first"``. For variable-length
             fits the steps after each decoded sequence's end are padding:
             ``mask_value`` where set, else NaN.
         """
@@ -780,9 +842,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             fill = np.nan if self.mask_value is None else self.mask_value
             values = _sequences.fill_padding(values, lengths, fill)
         values = np.asarray(values, dtype=np.float32)
+        channels_first = self.data_format == "channels_first"
         if self._fitted_on_table:
-            return values.reshape(len(values), -1)
-        return values
+            return _sequences.sequences_to_rows(values, channels_first=channels_first)
+        return values.transpose(0, 2, 1) if channels_first else values
 
     def _scaled(self, padded, mean=None, scale=None):
         """What the network reads: standardised as ``standardize`` says."""
@@ -876,6 +939,20 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         return entry
 
     # ---------------------------------------------------- sklearn integration
+    # The HTML repr's "?" links to this class's page in our API reference, not
+    # to scikit-learn.org: scikit-learn builds it from these two attributes.
+    _doc_link_module = "sklearn_lstm_ae"
+
+    @property
+    def _doc_link_template(self):
+        from . import __version__
+
+        version = "latest" if "dev" in __version__ else __version__
+        return (
+            DOCS_URL.format(version=version)
+            + "gen_modules/{estimator_module}.{estimator_name}.html"
+        )
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
@@ -1025,9 +1102,11 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             ``"tf_saved_model"``: a TensorFlow SavedModel, for
             ``tf.saved_model.load`` or TensorFlow Serving, with two endpoints:
             ``serve(values)`` (also ``serving_default``), which takes float32
-            ``(batch, steps, n_channels_)`` values padded as at fit, and
-            ``serve_with_mask(values, mask)``, which takes the values and a
-            boolean ``(batch, steps)`` mask that is True at real steps.
+            ``(batch, steps, n_channels_)`` values padded as at fit
+            (``(batch, n_channels_, steps)`` with
+            ``data_format="channels_first"``), and ``serve_with_mask(values,
+            mask)``, which takes the values and a boolean ``(batch, steps)``
+            mask that is True at real steps.
             ``"onnx"``: an ONNX model with the first endpoint only (one input,
             ``values``); needs the ``onnx`` extra (tf2onnx) and the
             TensorFlow backend.
@@ -1064,6 +1143,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         functions = _export.ServingFunctions(
             self._entry.encoder, self.channel_mean_, self.channel_scale_,
             self.mask_value, per_sequence=self.standardize == "sequence",
+            channels_first=self.data_format == "channels_first",
         )  # fmt: skip
         _export.export(functions, filepath, format, self.n_channels_)
         return self

@@ -29,17 +29,26 @@ SERVE_WITH_MASK = "serve_with_mask"
 class ServingFunctions:
     """``serve(values)`` and ``serve_with_mask(values, mask)`` for an encoder.
 
-    ``values`` is float32 ``(batch, steps, channels)``; ``mask`` is boolean
-    ``(batch, steps)``, True at real steps (a prefix of each row). Both return
-    the codes, float32 ``(batch, n_components)``.
+    ``values`` is float32 ``(batch, steps, channels)``, or ``(batch,
+    channels, steps)`` when ``channels_first``; ``mask`` is boolean ``(batch,
+    steps)``, True at real steps (a prefix of each row). Both return the
+    codes, float32 ``(batch, n_components)``.
     """
 
-    def __init__(self, encoder, mean, scale, mask_value, per_sequence=False):
+    def __init__(
+        self, encoder, mean, scale, mask_value, per_sequence=False,
+        channels_first=False,
+    ):  # fmt: skip
         self.encoder = encoder
         self.mean = np.asarray(mean, np.float32)
         self.scale = np.asarray(scale, np.float32)
         self.mask_value = None if mask_value is None else float(mask_value)
         self.per_sequence = per_sequence
+        self.channels_first = channels_first
+
+    def steps_first(self, values):
+        """``values`` as ``(batch, steps, channels)``."""
+        return ops.transpose(values, (0, 2, 1)) if self.channels_first else values
 
     def real_steps(self, values):
         """True before each sequence's trailing padding steps."""
@@ -54,6 +63,13 @@ class ServingFunctions:
         return ops.less_equal(index, last_real)
 
     def serve_with_mask(self, values, mask):
+        return self._encode(self.steps_first(values), mask)
+
+    def serve(self, values):
+        values = self.steps_first(values)
+        return self._encode(values, self.real_steps(values))
+
+    def _encode(self, values, mask):
         # Padding may hold NaN (or an infinite mask_value), and NaN * 0 is
         # NaN. tf2onnx writes a select as a multiplication unless its
         # condition is IsNaN or IsInf, so the padding is zeroed here by exactly
@@ -67,9 +83,6 @@ class ServingFunctions:
         # The same float32 arithmetic as transform, so the same values.
         scaled = ops.where(real, (values - self.mean) / self.scale, 0.0)
         return self.encoder([scaled, mask], training=False)
-
-    def serve(self, values):
-        return self.serve_with_mask(values, self.real_steps(values))
 
 
 def _standardize_each(values, real):
@@ -105,11 +118,16 @@ def _generic_recurrent_loops(model):
             layer.use_cudnn = setting
 
 
+def _values_shape(functions, n_channels):
+    if functions.channels_first:
+        return (None, n_channels, None)
+    return (None, None, n_channels)
+
+
 def export(functions, filepath, format, n_channels):
     """Write ``functions`` (a :class:`ServingFunctions`) to ``filepath``."""
-    values = keras.InputSpec(
-        shape=(None, None, n_channels), dtype="float32", name="values"
-    )
+    shape = _values_shape(functions, n_channels)
+    values = keras.InputSpec(shape=shape, dtype="float32", name="values")
     mask = keras.InputSpec(shape=(None, None), dtype="bool", name="mask")
     with _generic_recurrent_loops(functions.encoder):
         if format == "tf_saved_model":
@@ -129,7 +147,8 @@ def _export_onnx(functions, filepath, n_channels):
     import tensorflow as tf
     import tf2onnx
 
-    spec = [tf.TensorSpec((None, None, n_channels), tf.float32, name="values")]
+    shape = _values_shape(functions, n_channels)
+    spec = [tf.TensorSpec(shape, tf.float32, name="values")]
     serve = tf.function(functions.serve, input_signature=spec)
     # tf2onnx writes its file in pieces: write it beside the target and move
     # it there when complete, so a failed export leaves an older file whole.

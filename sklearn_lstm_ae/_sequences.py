@@ -13,7 +13,9 @@ import numpy as np
 
 ACCEPTED_FORMS = (
     "a 3-D array (n_samples, n_timesteps, n_channels), a list of 2-D arrays "
-    "(length_i, n_channels), or a 2-D array or DataFrame (n_samples, n_features)"
+    "(length_i, n_channels), or a 2-D array or DataFrame (n_samples, n_features); "
+    "with data_format='channels_first', 3-D arrays (n_samples, n_channels, "
+    "n_timesteps) and lists of (n_channels, length_i) arrays, as in aeon and sktime"
 )
 
 
@@ -56,12 +58,53 @@ def is_table(X):
     return np.asarray(X).ndim == 2
 
 
-def rows_to_sequences(X, n_timesteps):
+def is_nested_frame(X):
+    """Whether ``X`` is a DataFrame with one sequence per cell (sktime's nested_univ).
+
+    Each row is a sequence, each column a channel, and each cell holds that
+    channel's values (a pandas Series or a 1-D array).
+    """
+    if not (hasattr(X, "iloc") and hasattr(X, "columns")) or 0 in X.shape:
+        return False
+    return any(_is_series_cell(cell) for cell in X.iloc[0])
+
+
+def _is_series_cell(cell):
+    return hasattr(cell, "__len__") and not isinstance(cell, (str, bytes, dict))
+
+
+def nested_to_sequences(X, what="X"):
+    """The rows of a nested DataFrame as a list of ``(length_i, n_columns)`` arrays."""
+    seqs = []
+    for i, row in enumerate(X.to_numpy()):
+        for column, cell in zip(X.columns, row, strict=True):
+            if not _is_series_cell(cell) or np.ndim(cell) != 1:
+                raise ValueError(
+                    f"{what} is a DataFrame whose cells hold sequences (sktime's "
+                    f"nested_univ format), but row {i}, column {column!r} holds "
+                    f"{cell!r}; every cell must hold one channel of one sequence "
+                    "(a pandas Series or 1-D array). For sktime's other panel "
+                    "formats use sklearn_lstm_ae.sktime.SktimeLSTMAutoencoder. "
+                    f"Accepted: {ACCEPTED_FORMS}."
+                )
+        lengths = {len(cell) for cell in row}
+        if len(lengths) > 1:
+            raise ValueError(
+                f"{what} row {i} holds channels of lengths {sorted(lengths)}; the "
+                "channels of one sequence must have the same length (different "
+                "sequences may differ)."
+            )
+        seqs.append(np.stack([np.asarray(cell) for cell in row], axis=1))
+    return seqs
+
+
+def rows_to_sequences(X, n_timesteps, *, channels_first=False):
     """Read each row of a validated 2-D array as one sequence (a 3-D view).
 
     With ``n_timesteps=None`` each row is a univariate sequence of
     ``n_features`` steps; otherwise a row holds ``n_timesteps`` steps of
-    ``n_features // n_timesteps`` channels, step after step.
+    ``n_features // n_timesteps`` channels, step after step, or with
+    ``channels_first`` channel after channel (aeon's and sktime's flat rows).
     """
     n_samples, n_features = X.shape
     if n_timesteps is None:
@@ -72,7 +115,16 @@ def rows_to_sequences(X, n_timesteps):
             "X; each row is read as (n_timesteps, n_features // n_timesteps), so "
             "n_features must be a multiple of n_timesteps."
         )
+    if channels_first:
+        return X.reshape(n_samples, -1, n_timesteps).transpose(0, 2, 1)
     return X.reshape(n_samples, n_timesteps, n_features // n_timesteps)
+
+
+def sequences_to_rows(values, *, channels_first=False):
+    """The inverse of :func:`rows_to_sequences`: ``(n, steps, channels)`` -> rows."""
+    if channels_first:
+        values = values.transpose(0, 2, 1)
+    return values.reshape(len(values), -1)
 
 
 def _is_sparse(x):
@@ -194,6 +246,36 @@ def refuse_strings(X, what="X"):
     _refuse_string_array(arr, what)
 
 
+LAYOUTS = {
+    "channels_last": "(n_samples, n_timesteps, n_channels)",
+    "channels_first": "(n_samples, n_channels, n_timesteps)",
+}
+
+
+def one_step_warning(X, *, channels_first=False):
+    """A warning's text when a 3-D array reads as 1-step sequences, else None.
+
+    An LSTM over one step is no sequence model; the likely cause is a
+    univariate collection in the other layout (aeon's ``(50, 1, 150)`` read as
+    channels-last). The broader rule "fewer steps than channels" also fires on
+    correctly laid out data with many channels (4 of the 30 UEA archive sets),
+    so it is not used: see benchmarks/transposed_input.py.
+    """
+    if isinstance(X, (list, tuple)) or np.ndim(X) != 3:
+        return None
+    shape = np.shape(X)
+    steps, channels = (shape[2], shape[1]) if channels_first else shape[1:]
+    if not steps == 1 < channels:
+        return None
+    given, other = ("channels_first", "channels_last")[:: 1 if channels_first else -1]
+    return (
+        f"X is a 3-D array of shape {shape}, read as {LAYOUTS[given]} "
+        f"(data_format={given!r}): sequences of 1 step with {channels} channels. "
+        f"If it holds {channels}-step sequences laid out as {LAYOUTS[other]}, "
+        f"pass data_format={other!r}."
+    )
+
+
 def _trailing_padding(steps_are_padding):
     """Count, per row of a boolean (n, T) array, the True values at its end."""
     n_steps = steps_are_padding.shape[1]
@@ -244,7 +326,7 @@ def _refuse_steps(bad, message):
         raise ValueError(message(i, t))
 
 
-def to_padded(X, *, mask_value=None, what="X"):
+def to_padded(X, *, mask_value=None, channels_first=False, what="X"):
     """Turn a 3-D array or a list of 2-D arrays into :class:`Padded`.
 
     Trailing steps that are all-NaN, or all equal to ``mask_value`` when it is
@@ -257,19 +339,28 @@ def to_padded(X, *, mask_value=None, what="X"):
         The sequences.
     mask_value : float, default=None
         Value that marks padding steps.
+    channels_first : bool, default=False
+        Read ``X`` as ``(n_samples, n_channels, n_timesteps)``, or a list of
+        ``(n_channels, length_i)`` arrays (aeon's and sktime's layout).
     what : str, default="X"
         Name used in error messages.
 
     Returns
     -------
     padded : Padded
-        Zero-padded float32 values trimmed to the longest sequence, and lengths.
+        Zero-padded float32 values trimmed to the longest sequence, and lengths,
+        always steps before channels.
     """
     if isinstance(X, (list, tuple)):
-        return _ragged_to_padded(X, mask_value, what)
+        return _ragged_to_padded(X, mask_value, channels_first, what)
     if isinstance(X, np.ma.MaskedArray) and X.ndim == 3:
+        if channels_first:
+            X = X.transpose(0, 2, 1)
+            channels_first = False
         X = _unmasked(X, what)
     arr = _as_numeric(X, what)
+    if channels_first and arr.ndim == 3:
+        arr = arr.transpose(0, 2, 1)
     if arr.ndim != 3:
         hint = ""
         if arr.ndim == 1:
@@ -302,37 +393,47 @@ def to_padded(X, *, mask_value=None, what="X"):
     return Padded(values, lengths)
 
 
-def _ragged_to_padded(X, mask_value, what):
+def _ragged_to_padded(X, mask_value, channels_first, what):
     if len(X) == 0:
         raise ValueError(f"{what} holds 0 sequences; at least 1 is required.")
+    layout = "(n_channels, length_i)" if channels_first else "(length_i, n_channels)"
     seqs = []
     for i, seq in enumerate(X):
         if isinstance(seq, np.ma.MaskedArray) and seq.ndim == 2:
-            seq = _unmasked(seq[None], f"{what}[{i}]", where="step {t}")[0]
+            steps_first = seq.T if channels_first else seq
+            seq = _unmasked(steps_first[None], f"{what}[{i}]", where="step {t}")[0]
+            seq = seq.T if channels_first else seq
         arr = _as_numeric(seq, f"{what}[{i}]")
         if arr.ndim == 1 and arr.size == 0:
             arr = arr.reshape(0, 0)  # an empty sequence; its width is unknown
         if arr.ndim != 2:
             hint = ""
             if arr.ndim == 1:
+                shape = "1, -1" if channels_first else "-1, 1"
                 hint = (
-                    f" For a univariate sequence pass {what}[{i}].reshape(-1, 1);"
+                    f" For a univariate sequence pass {what}[{i}].reshape({shape});"
                     " a list of equal-length 1-D rows is read as a 2-D table."
                 )
             raise ValueError(
                 f"{what}[{i}] is a {arr.ndim}-D array of shape {arr.shape}; each "
-                f"sequence in a list must be 2-D (length_i, n_channels).{hint}"
+                f"sequence in a list must be 2-D {layout}.{hint}"
             )
-        seqs.append(arr)
+        seqs.append(arr.T if channels_first else arr)
     # A (0, 0) sequence is empty and fits any channel count.
     sized = [(i, arr.shape[1]) for i, arr in enumerate(seqs) if arr.shape != (0, 0)]
     widths = {width for _, width in sized}
     if len(widths) > 1:
         j, first = sized[0]
         i, width = next((i, w) for i, w in sized if w != first)
+        hint = ""
+        if not channels_first and len({len(seqs[i]), len(seqs[j])}) == 1:
+            hint = (
+                " If each array is (n_channels, length_i), as in aeon, pass "
+                "data_format='channels_first'."
+            )
         raise ValueError(
             f"{what}[{i}] has {width} channels but {what}[{j}] has {first}; "
-            "all sequences must have the same number of channels."
+            f"all sequences must have the same number of channels.{hint}"
         )
     n_channels = widths.pop() if widths else 0
     longest = max(arr.shape[0] for arr in seqs)

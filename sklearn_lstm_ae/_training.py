@@ -9,7 +9,9 @@ import copy
 import logging
 import math
 import signal
+import sys
 import threading
+import time
 import weakref
 
 import keras
@@ -283,6 +285,7 @@ class StopOnPlateau(keras.callbacks.Callback):
         self.restore_best = restore_best
         self.best = math.inf
         self.best_weights = None
+        self.stopped = False  # whether the rule fired
         self._wait = 0
 
     def on_epoch_end(self, epoch, logs=None):
@@ -293,7 +296,7 @@ class StopOnPlateau(keras.callbacks.Callback):
             if self.restore_best:
                 self.best_weights = self.model.get_weights()
         if self._wait >= self.patience:
-            self.model.stop_training = True
+            self.model.stop_training = self.stopped = True
 
     def on_train_end(self, logs=None):
         if self.restore_best and self.best_weights is not None:
@@ -314,14 +317,30 @@ class GuardFinite(keras.callbacks.Callback):
 
 
 class EpochProgress(keras.callbacks.Callback):
-    """One progress bar over the epochs, with the training and validation loss."""
+    """Progress over the epochs, with the training and validation loss.
+
+    On a terminal (or in a notebook) one progress bar. Anywhere else (a file, a
+    pipe, a CI log) one plain line per epoch: the bar redraws itself with
+    backspaces and carriage returns, and Keras decides it may do so whenever
+    it runs on a POSIX system, which fills log files with control characters.
+    """
 
     def __init__(self, epochs):
         super().__init__()
-        self._bar = keras.utils.Progbar(
-            epochs, unit_name="epoch", stateful_metrics=["loss", "val_loss"]
-        )
+        self._epochs = epochs
+        self._bar = None
         self._done = 0
+        self._started = time.perf_counter()
+
+    def on_train_begin(self, logs=None):
+        isatty = getattr(sys.stdout, "isatty", None)
+        if (isatty is not None and isatty()) or "ipykernel" in sys.modules:
+            self._bar = keras.utils.Progbar(
+                self._epochs, unit_name="epoch", stateful_metrics=["loss", "val_loss"]
+            )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self._done += 1
@@ -329,11 +348,17 @@ class EpochProgress(keras.callbacks.Callback):
         shown = [
             (k, float(np.asarray(logs[k]))) for k in ("loss", "val_loss") if k in logs
         ]
-        self._bar.update(self._done, shown)
+        if self._bar is not None:
+            self._bar.update(self._done, shown)
+            return
+        seconds = time.perf_counter() - self._started
+        values = "".join(f" - {k}: {v:.4g}" for k, v in shown)
+        print(f"epoch {self._done}/{self._epochs}{values} - {seconds:.1f}s", flush=True)
 
     def on_train_end(self, logs=None):
-        if self._done < self._bar.target:  # stopped early: close the line
-            self._bar.update(self._done, finalize=True)
+        bar = self._bar
+        if bar is not None and self._done < bar.target:  # stopped early
+            bar.update(self._done, finalize=True)
 
 
 # Validation batches: evaluation only, so their size does not change results.
@@ -351,8 +376,9 @@ def run_epochs(
     is ``(tol, n_iter_no_change)`` for :class:`StopOnPlateau` (on the
     validation loss when there is ``val``, restoring the best weights), or
     None. ``callbacks`` are the user's, already copied. Returns ``(history,
-    diverged, interrupted)``: the per-epoch logs, whether a batch's loss
-    became NaN or infinite, and whether Ctrl-C stopped training.
+    diverged, interrupted, stopped)``: the per-epoch logs, whether a batch's
+    loss became NaN or infinite, whether Ctrl-C stopped training, and whether
+    the stopping rule fired.
     """
     (train, train_weights), (val, val_weights) = train, val or (None, None)
     batches = Batches(
@@ -369,12 +395,12 @@ def run_epochs(
     all_callbacks = [log, guard]
     if verbose == 1:
         all_callbacks.append(EpochProgress(epochs))
+    plateau = None
     if stop is not None:
         tol, patience = stop
         monitor = "val_loss" if val is not None else "loss"
-        all_callbacks.append(
-            StopOnPlateau(monitor, tol, patience, restore_best=val is not None)
-        )
+        plateau = StopOnPlateau(monitor, tol, patience, restore_best=val is not None)
+        all_callbacks.append(plateau)
     all_callbacks += callbacks
     interrupted = False
     try:
@@ -386,7 +412,8 @@ def run_epochs(
             )  # fmt: skip
     except KeyboardInterrupt:
         interrupted = True
-    return log.history, guard.diverged, interrupted
+    stopped = plateau is not None and plateau.stopped
+    return log.history, guard.diverged, interrupted, stopped
 
 
 def copy_callbacks(callbacks):

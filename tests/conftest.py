@@ -1,7 +1,13 @@
-import numpy as np
-import pytest
+import os
 
-from sklearn_lstm_ae import LSTMAutoencoderTransformer
+# scikit-learn's array API check (tests/test_common.py, NumPy namespace) runs
+# only when SciPy was imported with this set; without it the check is skipped.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from sklearn_lstm_ae import LSTMAutoencoderTransformer  # noqa: E402
 
 TINY = dict(n_components=4, max_iter=2, batch_size=16, random_state=0)
 
@@ -22,3 +28,11 @@ def ragged():
     """Variable-length sequences of 2 channels, lengths 0..6."""
     rng = np.random.RandomState(1)
     return [rng.normal(size=(n, 2)) for n in [0, 1, 3, 6, 4, 2, 5, 6, 1, 3] * 2]
+
+
+def assert_searched(search, grid, X_test, y_test):
+    """A fitted grid search tried every candidate, scored each and predicts."""
+    assert set(search.best_params_) == set(grid)
+    assert len(search.cv_results_["params"]) == np.prod([len(v) for v in grid.values()])
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.predict(X_test).shape == np.shape(y_test)

@@ -174,6 +174,12 @@ BAD_DATA = [
     ("dataframe_with_a_text_column",
      pd.DataFrame({"a": T_FIT[:, 0], "b": ["x"] * len(T_FIT)}), TypeError,
      "X holds strings; only real numbers"),
+    ("nested_frame_with_unequal_channels",
+     pd.DataFrame([[pd.Series([1.0, 2.0]), pd.Series([1.0])]]), ValueError,
+     r"row 0 holds channels of lengths \[1, 2\]"),
+    ("nested_frame_with_a_number_in_a_cell",
+     pd.DataFrame([[pd.Series([1.0, 2.0]), 3.0]]), ValueError,
+     r"row 0, column 1 holds 3.0.*sklearn_lstm_ae.sktime.SktimeLSTMAutoencoder"),
     # Numeric strings too: the 3-D form refuses them, so the table does.
     ("table_of_numeric_strings", T_FIT.astype(str), TypeError,
      "X holds strings; only real numbers"),
@@ -207,6 +213,9 @@ WRONG_FOR_SEQ_MODEL = [
     ("ragged_three_channels", [np.ones((2, 3)), np.ones((0, 3))],
      "X has 3 channels per step"),
     ("univariate_table", T_FIT, "X has 1 channels per step, but .*" + FITTED_ON_2),
+    ("channels_first_array", X_FIT.transpose(0, 2, 1),
+     r"X has 5 channels per step, .*are read as \(n_samples, n_timesteps, "
+     r"n_channels\) \(data_format='channels_last'\)"),
 ]  # fmt: skip
 WRONG_FOR_TABLE_MODEL = [
     ("fewer_columns", T_FIT[:, :4],
@@ -323,6 +332,8 @@ BAD_PARAMS = [
     ("mask_value", np.nan, _param("mask_value") + " a float .* or None. Got nan"),
     ("mask_value", "a", _param("mask_value")),
     ("mask_value", [0.0], _param("mask_value")),
+    ("data_format", "channels", _param("data_format") + " a str among"),
+    ("data_format", None, _param("data_format")),
     ("loss", "foo", _param("loss") + " a str among"),
     ("loss", "bce", _param("loss")),
     ("loss", None, _param("loss")),

@@ -7,7 +7,7 @@ import pytest
 numpydoc_validate = pytest.importorskip("numpydoc.validate")
 
 import sklearn_lstm_ae  # noqa: E402
-from sklearn_lstm_ae import datasets  # noqa: E402
+from sklearn_lstm_ae import aeon, datasets, sktime  # noqa: E402
 
 # Checks scikit-learn's dialect does not follow: extended summaries, See Also
 # and examples on every method, and RT02 (scikit-learn names its return values:
@@ -16,13 +16,14 @@ IGNORED = {"ES01", "SA01", "EX01", "GL01", "GL02", "RT02"}
 
 
 def _public_objects():
-    for name in sklearn_lstm_ae.__all__:
-        obj = getattr(sklearn_lstm_ae, name)
-        yield f"sklearn_lstm_ae.{name}"
-        if inspect.isclass(obj):
-            for attr, member in vars(obj).items():
-                if not attr.startswith("_") and callable(member):
-                    yield f"sklearn_lstm_ae.{name}.{attr}"
+    for module in (sklearn_lstm_ae, aeon, sktime):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            yield f"{module.__name__}.{name}"
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if not attr.startswith("_") and callable(member):
+                        yield f"{module.__name__}.{name}.{attr}"
     for name in datasets.__all__:
         yield f"sklearn_lstm_ae.datasets.{name}"
 

@@ -7,6 +7,8 @@ import random
 import subprocess
 import sys
 import textwrap
+import warnings
+from pathlib import Path
 
 import joblib
 import keras
@@ -15,13 +17,14 @@ import pytest
 from conftest import tiny
 from sklearn.base import clone
 from sklearn.cluster import KMeans
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae._estimator import DOCS_URL
 
 
 def test_import_loads_neither_tensorflow_nor_keras():
@@ -38,9 +41,13 @@ def test_import_loads_neither_tensorflow_nor_keras():
 def _fit_in_subprocess(env_update):
     code = textwrap.dedent(
         """
+        import warnings
         import numpy as np
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn_lstm_ae import LSTMAutoencoderTransformer
         X = np.random.RandomState(0).normal(size=(8, 3, 1))
+        # One epoch never converges; only TensorFlow's own output is at stake.
+        warnings.simplefilter("ignore", ConvergenceWarning)
         LSTMAutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(X)
         print("done")
         """
@@ -225,6 +232,62 @@ def test_two_d_rows_without_n_timesteps_are_univariate():
     np.testing.assert_array_equal(est.transform(X), est.transform(X[:, :, None]))
 
 
+def test_channels_first_reads_the_same_sequences_as_channels_last(X3, ragged):
+    channels_first = tiny(data_format="channels_first")
+    aeon_style = X3.transpose(0, 2, 1)  # (30, 2, 6): channels before steps
+    est_first, est_last = clone(channels_first).fit(aeon_style), tiny().fit(X3)
+    assert (est_first.n_timesteps_, est_first.n_channels_) == (6, 2)
+    codes = est_last.transform(X3)
+    np.testing.assert_array_equal(est_first.transform(aeon_style), codes)
+    assert est_first.score(aeon_style) == est_last.score(X3)
+    decoded = est_first.inverse_transform(codes)
+    np.testing.assert_array_equal(
+        decoded, est_last.inverse_transform(codes).transpose(0, 2, 1)
+    )
+    # Lists of (n_channels, length_i) arrays, and rows of one channel after
+    # another, are the same data again.
+    ragged_first = [seq.T for seq in ragged]
+    np.testing.assert_array_equal(
+        clone(channels_first).fit(ragged_first).transform(ragged_first),
+        tiny().fit(ragged).transform(ragged),
+    )
+    rows = aeon_style.reshape(30, -1)
+    est_rows = clone(channels_first).set_params(n_timesteps=6).fit(rows)
+    np.testing.assert_array_equal(est_rows.transform(rows), codes)
+    np.testing.assert_array_equal(
+        est_rows.inverse_transform(codes), decoded.reshape(30, -1)
+    )
+
+
+def test_one_step_input_warns_and_names_the_other_layout():
+    gunpoint_like = np.random.RandomState(0).normal(size=(12, 1, 9))
+    with pytest.warns(UserWarning, match="1 step with 9 channels.*'channels_first'"):
+        tiny().fit(gunpoint_like)
+    with warnings.catch_warnings():
+        # Only the layout warning is at stake: 2 epochs do not converge.
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = tiny(data_format="channels_first").fit(gunpoint_like)
+        est.transform(gunpoint_like)
+    assert (est.n_timesteps_, est.n_channels_) == (9, 1)
+
+
+def test_nested_dataframe_embeds_like_the_list_of_sequences(ragged):
+    pd = pytest.importorskip("pandas")
+    nested = pd.DataFrame(
+        [[pd.Series(seq[:, c]) for c in range(2)] for seq in ragged],
+        columns=["dim_0", "dim_1"],
+    )
+    est = tiny().fit(nested)
+    assert est.n_features_in_ == 2 and not hasattr(est, "feature_names_in_")
+    np.testing.assert_array_equal(est.transform(nested), est.transform(ragged))
+    # Its columns are channels in either data_format.
+    np.testing.assert_array_equal(
+        tiny(data_format="channels_first").fit(nested).transform(nested),
+        est.transform(ragged),
+    )
+
+
 def test_n_timesteps_must_divide_the_columns():
     with pytest.raises(ValueError, match="n_timesteps=4 does not divide the 6"):
         tiny(n_timesteps=4).fit(np.zeros((5, 6)))
@@ -362,6 +425,19 @@ def test_function_transformer_in_front_of_the_embedding(X3):
 
 def test_estimator_is_documented():
     assert "Examples" in LSTMAutoencoderTransformer.__doc__
+
+
+def test_html_repr_question_mark_links_to_our_api_page():
+    est = LSTMAutoencoderTransformer()
+    link = est._get_doc_link()
+    page = "gen_modules/sklearn_lstm_ae.LSTMAutoencoderTransformer.html"
+    assert link.startswith(DOCS_URL.split("{")[0]) and link.endswith(page)
+    assert f'href="{link}"' in est._repr_html_()
+    # The page is one that docs/api.rst has autosummary write.
+    api = (Path(__file__).parents[1] / "docs" / "api.rst").read_text()
+    assert ":toctree: gen_modules/" in api
+    assert "currentmodule:: sklearn_lstm_ae\n" in api
+    assert "\n   LSTMAutoencoderTransformer\n" in api
 
 
 def test_channels_are_standardised_on_real_steps_and_restored(ragged):

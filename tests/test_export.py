@@ -92,7 +92,7 @@ def ragged3():
 def _cases(X3, ragged3):
     """``{name: (estimator, its data, {input name: arrays})}``: fixed and
     variable lengths, NaN and mask_value padding, dropout layers, the second
-    endpoint and per-sequence standardisation."""
+    endpoint, per-sequence standardisation and the channels-first layout."""
     X3 = X3.astype(np.float32)
     ragged_nan = _pad(ragged3, 12, np.nan)  # 3 more padding steps than needed
     ragged_zero = _pad(ragged3, 10, 0.0)
@@ -130,6 +130,17 @@ def _cases(X3, ragged3):
             tiny(standardize="sequence", random_state=4).fit(ragged3),
             ragged3,
             {"per_sequence": (ragged_nan,)},
+        ),
+        # aeon's layout in, and in the artifact: (batch, channels, steps).
+        "channels_first": (
+            tiny(data_format="channels_first", random_state=5).fit(
+                [seq.T for seq in ragged3]
+            ),
+            [seq.T for seq in ragged3],
+            {
+                "channels_first": (ragged_nan.transpose(0, 2, 1),),
+                "channels_first_mask": (ragged_nan.transpose(0, 2, 1), mask),
+            },
         ),
     }
 

@@ -151,7 +151,6 @@ def test_parser_reads_the_options():
 
 @fewer_points_than_clusters
 def test_main_prints_the_report_and_writes_the_plot(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
     path = tmp_path / "reconstructions.png"
     argv = ["--n-samples", "40", "--seed", "1", "--quiet", "--plot", str(path)]
     assert demo.main(argv, estimator_params=TINY) == 0

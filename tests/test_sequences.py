@@ -9,8 +9,12 @@ import sparse
 from sklearn_lstm_ae._sequences import (
     Padded,
     fill_padding,
+    is_nested_frame,
     is_table,
+    nested_to_sequences,
+    one_step_warning,
     rows_to_sequences,
+    sequences_to_rows,
     standardize_each,
     to_padded,
 )
@@ -545,3 +549,113 @@ def test_standardize_each_uses_only_each_sequences_real_steps():
     np.testing.assert_array_equal(padded.values[1], 0.0)  # empty: padding only
     np.testing.assert_array_equal(padded.values[2], [[0.0, 0.0], [0.0, 0.0]])
     np.testing.assert_array_equal(padded.lengths, [2, 0, 1])
+
+
+# ------------------------------------------------------------ channels first
+def test_channels_first_3d_array_is_read_as_its_transpose():
+    X = _padded_with(np.nan, extra=2)
+    result = to_padded(X.transpose(0, 2, 1), channels_first=True)
+    _assert_padded_equal(result, _expected_values(), LENGTHS)
+
+
+def test_channels_first_list_items_are_channels_by_steps():
+    seqs = [seq.T for seq in SEQS]  # (2, 3), (2, 1), (2, 0)
+    seqs[0] = np.hstack([seqs[0], np.full((2, 2), 7.0)])  # mask_value padding
+    result = to_padded(seqs, mask_value=7.0, channels_first=True)
+    _assert_padded_equal(result, _expected_values(), LENGTHS)
+
+
+def test_channels_first_list_errors_describe_that_layout():
+    with pytest.raises(ValueError, match=r"2-D \(n_channels, length_i\).*reshape"):
+        to_padded([np.zeros((2, 3)), np.zeros(3)], channels_first=True)
+    with pytest.raises(ValueError, match=r"X\[1\] has 3 channels but X\[0\] has 2"):
+        to_padded([np.zeros((2, 5)), np.zeros((3, 5))], channels_first=True)
+
+
+def test_channel_mismatch_of_aeon_shaped_arrays_suggests_channels_first():
+    # aeon's (n_channels, length_i) arrays read as channels-last: the "channel"
+    # counts are lengths, and the error says how to read them instead.
+    aeon_style = [np.zeros((6, 100)), np.zeros((6, 26))]
+    with pytest.raises(
+        ValueError, match="X\\[1\\] has 26 channels.*data_format='channels_first'"
+    ):
+        to_padded(aeon_style)
+    # Sequences that really differ in width get no such hint.
+    with pytest.raises(ValueError, match="same number of channels.$"):
+        to_padded([np.zeros((4, 2)), np.zeros((3, 1))])
+
+
+@pytest.mark.parametrize("channels_first", [False, True])
+def test_rows_and_sequences_round_trip_in_either_layout(channels_first):
+    seqs = np.arange(2 * 3 * 2).reshape(2, 3, 2)  # 2 sequences, 3 steps, 2 channels
+    layout = seqs.transpose(0, 2, 1) if channels_first else seqs
+    rows = layout.reshape(2, -1)
+    read = rows_to_sequences(rows, 3, channels_first=channels_first)
+    np.testing.assert_array_equal(read, seqs)
+    back = sequences_to_rows(read, channels_first=channels_first)
+    np.testing.assert_array_equal(back, rows)
+
+
+def test_channels_first_rows_hold_one_channel_after_another():
+    rows = np.array([[1, 2, 3, 10, 20, 30]])  # channel 0, then channel 1
+    read = rows_to_sequences(rows, 3, channels_first=True)
+    np.testing.assert_array_equal(read[0], [[1, 10], [2, 20], [3, 30]])
+
+
+@pytest.mark.parametrize(
+    "shape, channels_first, fires",
+    [
+        ((50, 1, 150), False, True),  # aeon's univariate GunPoint as channels-last
+        ((50, 150, 1), True, True),  # a channels-last univariate set as channels-first
+        ((50, 1, 150), True, False),
+        ((50, 150, 1), False, False),
+        ((40, 6, 100), False, False),  # the broad rule's case: not warned
+        ((5, 1, 1), False, False),  # one step of one channel: nothing to swap
+    ],
+)
+def test_one_step_warning_fires_only_for_one_step_of_several_channels(
+    shape, channels_first, fires
+):
+    message = one_step_warning(np.zeros(shape), channels_first=channels_first)
+    assert bool(message) is fires
+    if fires:
+        other = "channels_last" if channels_first else "channels_first"
+        assert "1 step with 150 channels" in message
+        assert f"pass data_format='{other}'" in message
+
+
+def test_one_step_warning_ignores_lists():
+    assert one_step_warning([np.zeros((1, 5))]) is None
+
+
+# ------------------------------------------------------------- nested frames
+def _nested(rows):
+    """A DataFrame with one Series per cell, as sktime's nested_univ holds them."""
+    return pd.DataFrame(
+        [[pd.Series(channel) for channel in row] for row in rows],
+        columns=["dim_0", "dim_1"],
+    )
+
+
+def test_nested_frame_is_read_as_one_sequence_per_row():
+    frame = _nested([seq.T for seq in SEQS])
+    assert is_nested_frame(frame) and not is_nested_frame(pd.DataFrame(np.ones((2, 2))))
+    seqs = nested_to_sequences(frame)
+    for got, expected in zip(seqs, SEQS, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    _assert_padded_equal(to_padded(seqs), _expected_values(), LENGTHS)
+
+
+def test_nested_frame_refuses_channels_of_different_lengths():
+    frame = _nested([[np.ones(3), np.ones(2)]])
+    with pytest.raises(ValueError, match=r"row 0 holds channels of lengths \[2, 3\]"):
+        nested_to_sequences(frame)
+
+
+def test_nested_frame_refuses_a_cell_that_is_no_sequence():
+    frame = _nested([[np.ones(3), np.ones(3)], [np.ones(2), np.ones(2)]])
+    frame.iloc[1, 1] = 2.5
+    with pytest.raises(
+        ValueError, match="row 1, column 'dim_1' holds 2.5.*SktimeLSTMAutoencoder"
+    ):
+        nested_to_sequences(frame)

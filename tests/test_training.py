@@ -1,12 +1,19 @@
 """Training control: stopping rules, history, callbacks, warm starts, progress."""
 
+import io
+import re
 import signal
+import sys
+import types
+import warnings
 
 import keras
 import numpy as np
 import pytest
 from conftest import tiny
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+from sklearn_lstm_ae import _training
 
 
 def test_history_loss_curve_and_n_iter_agree(X3):
@@ -22,6 +29,49 @@ def test_tol_stops_on_the_training_loss_like_mlp(X3):
     # n_iter_no_change more.
     est = tiny(max_iter=50, tol=1e6, n_iter_no_change=2).fit(X3)
     assert est.n_iter_ == 3
+
+
+def test_an_improvement_is_a_loss_at_least_tol_below_the_best_so_far():
+    rule = _training.StopOnPlateau("loss", tol=0.25, patience=2, restore_best=False)
+    rule.set_model(types.SimpleNamespace(stop_training=False))
+    # 1.75 and 1.5 are exactly tol below the best: improvements. 1.375 is not,
+    # but becomes the best; 1.25 is not tol below it: the second in a row.
+    stopped_after = []
+    for epoch, loss in enumerate([2.0, 1.75, 1.5, 1.375, 1.25]):
+        rule.on_epoch_end(epoch, {"loss": loss})
+        stopped_after.append(rule.model.stop_training)
+    assert stopped_after == [False, False, False, False, True]
+    assert rule.stopped and rule.best == 1.25
+
+
+def test_fit_warns_when_max_iter_ends_training_before_the_stopping_rule(X3):
+    with pytest.warns(ConvergenceWarning, match=r"ran all max_iter=2 epochs.*tol="):
+        est = tiny(max_iter=2, tol=0.0).fit(X3)
+    assert est.n_iter_ == 2
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("max_iter", [2, 50])
+def test_no_convergence_warning_when_the_stopping_rule_fires(
+    X3, early_stopping, max_iter
+):
+    # tol=1e6: no epoch after the first counts as an improvement, so the rule
+    # fires at epoch 2, which is also the last one for max_iter=2.
+    est = tiny(
+        max_iter=max_iter, tol=1e6, n_iter_no_change=1, early_stopping=early_stopping
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X3)
+    assert est.n_iter_ == 2
+
+
+def test_partial_fit_never_warns_about_convergence(X3):
+    est = tiny(max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.partial_fit(X3).partial_fit(X3)
+    assert est.n_iter_ == 2
 
 
 def test_early_stopping_validates_and_restores_the_best_weights(X3):
@@ -146,10 +196,33 @@ def test_verbose_0_prints_nothing(X3, capfd):
     assert out == "" and err == ""
 
 
-def test_verbose_1_shows_one_progress_bar_with_losses(X3, capfd):
+def test_verbose_1_prints_one_plain_line_per_epoch_into_a_file(X3, capfd):
+    # pytest's capture stands for a file or a CI log: not a terminal.
     tiny(verbose=1, max_iter=3, tol=0.0, early_stopping=True).fit(X3)
     out, _ = capfd.readouterr()
+    assert not set(out) & {"\b", "\r", "\x1b"}
+    lines = out.splitlines()
+    assert len(lines) == 3
+    for epoch, line in enumerate(lines, start=1):
+        number = r"\d[\d.e+-]*"
+        pattern = rf"epoch {epoch}/3 - loss: {number} - val_loss: {number} - \d+\.\ds"
+        assert re.fullmatch(pattern, line), line
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_verbose_1_shows_one_progress_bar_on_a_terminal(X3, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    tiny(verbose=1, max_iter=3, tol=0.0, early_stopping=True).fit(X3)
+    out = terminal.getvalue()
+    # The bar redraws itself in place: one line, rewritten after each epoch.
+    assert "\r" in out and out.count("\n") == 1
     assert "3/3" in out and "loss:" in out and "val_loss:" in out
+    assert "epoch 1/3" not in out
 
 
 class _Interrupt(keras.callbacks.Callback):
@@ -373,6 +446,23 @@ def test_scaling_every_weight_changes_nothing(X3):
     scaled = tiny().fit(X3, sample_weight=2.5)
     np.testing.assert_allclose(scaled.transform(X3), plain.transform(X3), atol=1e-5)
     np.testing.assert_allclose(scaled.loss_curve_, plain.loss_curve_, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"cell": "gru"}, {"bidirectional": True}, {"hidden_layer_sizes": (4,)}],
+)
+def test_integer_weights_repeat_sequences_in_full_batch_training(X3, params):
+    # One batch holds every sequence, repeated or not: a weight of k is the
+    # same loss as k copies, up to float32 rounding of the sums.
+    weights = np.random.RandomState(1).randint(0, 4, size=len(X3))
+    repeated = tiny(batch_size=128, **params).fit(np.repeat(X3, weights, axis=0))
+    weighted = tiny(batch_size=128, **params).fit(X3, sample_weight=weights)
+    np.testing.assert_allclose(
+        weighted.transform(X3), repeated.transform(X3), rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(weighted.channel_mean_, repeated.channel_mean_, 1e-6)
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-5)
 
 
 def _clean_and_outliers():
