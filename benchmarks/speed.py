@@ -1,11 +1,24 @@
 """Speed of LSTMAutoencoderTransformer against the same network written by hand.
 
 Every timing runs in a fresh Python process (so build, compile and tracing are
-counted, as a user meets them) and is the median of --repeat runs. Prints one
-markdown table and writes it to docs/benchmarks/speed.md.
+counted, as a user meets them) and is the median of --repeat runs. Prints two
+markdown tables and writes them to docs/benchmarks/speed.md: against the same
+network in hand-written Keras, and against a plain PyTorch training loop of the
+same size, one thread each (rows 8 to 12).
 
-    python benchmarks/speed.py            # the full table (several minutes)
-    python benchmarks/speed.py --quick    # fewer repeats, smaller transform
+    python benchmarks/speed.py               # both tables (some 20 minutes on 2 cores)
+    python benchmarks/speed.py --quick       # fewer repeats, smaller transform
+    python benchmarks/speed.py --only torch  # the PyTorch table alone
+    python benchmarks/speed.py --quick --only torch --n 400  # a smoke test
+
+--only rewrites its own table in speed.md and keeps the other; --n (fewer
+sequences) only prints. The PyTorch rows need a CPU build of PyTorch, which is
+not in the ``benchmark`` extra (the default index's build is for CUDA):
+
+    pip install torch --index-url https://download.pytorch.org/whl/cpu
+
+(measured with torch 2.13.0+cpu). Without it those rows say "torch not
+installed"; the JAX rows need ``jax`` (in the extra).
 """
 
 import argparse
@@ -21,6 +34,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "docs" / "benchmarks" / "speed.md"
 N, STEPS, CHANNELS, CODE, BATCH, EPOCHS = 4000, 40, 8, 32, 128, 3
+FIT_EPOCHS = 8  # epochs of each fit against plain PyTorch (rows 8 to 12)
+THREADS = None  # --threads: the thread limit of a case's process (see run)
 
 
 # ----------------------------------------------------------------- workloads
@@ -92,14 +107,90 @@ def case_ours(variable):
     return {"fit": t1 - t0, "transform": t2 - t1}
 
 
-def case_torch(variable):
-    """A plain PyTorch LSTM autoencoder of the same size."""
-    import torch
-    from torch import nn
+# One thread (or --threads) each, against plain PyTorch. Imports happen before
+# the clock starts (PyTorch's lazy import of torch._dynamo by its optimizers
+# too); the whole fit counts building, tracing and compilation.
+def _cpu_seconds():
+    times = os.times()
+    return times.user + times.system
 
-    X = torch.from_numpy(_data(False))
+
+def _keras():
+    """Import Keras quietly; under --threads hold TensorFlow to that many
+    threads before it runs any op (the environment set by run() does too)."""
+    from sklearn_lstm_ae import _backend
+
+    _backend.keras_modules()
+    import keras
+
+    if THREADS and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(THREADS)
+    return keras
+
+
+def _torch():
+    import torch
+    import torch._dynamo  # noqa: F401  (the first optimizer imports it: ~1.5 s)
+
+    if THREADS:
+        torch.set_num_threads(THREADS)
+        torch.set_num_interop_threads(1)
+    return torch
+
+
+def _epoch_results(epochs, fit_seconds, cpu_seconds):
+    return {
+        "first_epoch": epochs[0],
+        "epoch": statistics.median(epochs[1:]),
+        "fit": fit_seconds,
+        "cpu_per_wall": cpu_seconds / fit_seconds,
+    }
+
+
+def case_ours_epochs(variable):
+    """Ours for FIT_EPOCHS epochs, each timed by a Keras callback; transform."""
+    keras = _keras()
+    X = _data(bool(variable))
+    epochs = []
+
+    class EpochTimer(keras.callbacks.Callback):
+        # fit copies its callbacks; the times go to the enclosing list.
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            epochs.append(time.perf_counter() - self.start)
+
+    cpu, t0 = _cpu_seconds(), time.perf_counter()
+    est = _ours(max_iter=FIT_EPOCHS, callbacks=[EpochTimer()]).fit(X)
+    t1 = time.perf_counter()
+    out = _epoch_results(epochs, t1 - t0, _cpu_seconds() - cpu)
+    if not variable:
+        est.transform(X)
+        t2 = time.perf_counter()
+        est.transform(X)
+        out.update(transform=t2 - t1, transform_again=time.perf_counter() - t2)
+    return out
+
+
+def case_torch_epochs(variable):
+    """A plain PyTorch LSTM autoencoder for FIT_EPOCHS epochs; transform.
+
+    Variable lengths: each batch is padded to its own longest sequence, the
+    encoder reads a packed sequence (real steps only) and the loss is the mean
+    over real steps."""
+    torch = _torch()
+    from torch import nn
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    data = _data(bool(variable))
+    X = torch.from_numpy(_post_pad(data) if variable else data)
+    lengths = torch.tensor([len(s) for s in data]) if variable else None
     torch.manual_seed(0)
-    t0 = time.perf_counter()
+    cpu, t0 = _cpu_seconds(), time.perf_counter()
 
     class AE(nn.Module):
         def __init__(self):
@@ -108,27 +199,44 @@ def case_torch(variable):
             self.dec = nn.LSTM(CODE, CODE, batch_first=True)
             self.out = nn.Linear(CODE, CHANNELS)
 
-        def encode(self, x):
+        def encode(self, x, n=None):
+            if n is not None:
+                x = pack_padded_sequence(x, n, batch_first=True, enforce_sorted=False)
             return self.enc(x)[1][0][-1]
 
-        def forward(self, x):
-            code = self.encode(x)
+        def forward(self, x, n=None):
+            code = self.encode(x, n)
             rep = code[:, None, :].expand(-1, x.shape[1], -1)
             return self.out(self.dec(rep)[0])
 
     model = AE()
     opt = torch.optim.Adam(model.parameters(), 1e-3)
-    for _ in range(EPOCHS):
+    epochs = []
+    for _ in range(FIT_EPOCHS):
+        start = time.perf_counter()
         for idx in torch.randperm(len(X)).split(BATCH):
             opt.zero_grad()
-            loss = ((model(X[idx]) - X[idx]) ** 2).mean()
+            if lengths is None:
+                x = X[idx]
+                loss = ((model(x) - x) ** 2).mean()
+            else:
+                n = lengths[idx]
+                x = X[idx, : int(n.max())]
+                real = torch.arange(x.shape[1])[None, :, None] < n[:, None, None]
+                err = (model(x, n) - x) ** 2 * real
+                loss = err.sum() / (real.sum() * CHANNELS)
             loss.backward()
             opt.step()
+        epochs.append(time.perf_counter() - start)
     t1 = time.perf_counter()
-    with torch.no_grad():
-        torch.cat([model.encode(b) for b in X.split(BATCH)])
-    t2 = time.perf_counter()
-    return {"fit": t1 - t0, "transform": t2 - t1}
+    out = _epoch_results(epochs, t1 - t0, _cpu_seconds() - cpu)
+    if not variable:
+        with torch.inference_mode():
+            torch.cat([model.encode(b) for b in X.split(BATCH)])
+            t2 = time.perf_counter()
+            torch.cat([model.encode(b) for b in X.split(BATCH)])
+        out.update(transform=t2 - t1, transform_again=time.perf_counter() - t2)
+    return out
 
 
 def case_repeated(_):
@@ -226,7 +334,7 @@ def case_stream(n):
 
 
 def case_matmul(_):
-    """This machine's float32 matrix-multiply rate, and the training rate."""
+    """This machine's float32 matrix-multiply rate (threads: see run)."""
     import numpy as np
 
     a = np.random.rand(2048, 2048).astype("float32")
@@ -238,32 +346,46 @@ def case_matmul(_):
     return {"gflops": rate / 1e9}
 
 
-def training_flops():
-    """Multiply-adds of one training pass (forward + backward ~ 3x forward)."""
+def training_flops(epochs=EPOCHS):
+    """Floating-point operations of training on the fixed-length data for
+    ``epochs`` epochs (forward + backward ~ 3x forward; a multiply-add is 2)."""
     per_step = (
         8 * CODE * (CHANNELS + CODE)  # encoder LSTM: 4 gates, input + recurrent
         + 8 * CODE * (CODE + CODE)  # decoder LSTM
         + 2 * CODE * (CHANNELS + 1)  # output and existence heads
     )
-    return 3 * per_step * N * STEPS * EPOCHS
+    return 3 * per_step * N * STEPS * epochs
 
 
 CASES = {
-    "keras": case_keras, "ours": case_ours, "torch": case_torch,
+    "keras": case_keras, "ours": case_ours,
     "repeated": case_repeated, "import": case_import, "stream": case_stream,
-    "matmul": case_matmul,
+    "matmul": case_matmul, "ours_epochs": case_ours_epochs,
+    "torch_epochs": case_torch_epochs,
 }  # fmt: skip
 
 
 # --------------------------------------------------------------- the runner
-def run(case, arg, repeat, backend="tensorflow"):
+def run(case, arg, repeat, backend="tensorflow", threads=None):
+    """Median of ``repeat`` runs of a case, each in a fresh process. With
+    ``threads``, OpenMP, BLAS, TensorFlow, XLA and PyTorch in it are held to
+    that many threads (PyTorch's inter-op pool to one)."""
     env = {**os.environ, "KERAS_BACKEND": backend}
+    command = [sys.executable, __file__, "--case", case, "--arg", str(arg)]
+    command += ["--n", str(N)]
+    if threads:
+        n = str(threads)
+        eigen = "false" if threads == 1 else "true"
+        xla = f"--xla_cpu_multi_thread_eigen={eigen} intra_op_parallelism_threads={n}"
+        env.update(
+            OMP_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n, MKL_NUM_THREADS=n,
+            TF_NUM_INTRAOP_THREADS=n, TF_NUM_INTEROP_THREADS=n,
+            XLA_FLAGS=f"{os.environ.get('XLA_FLAGS', '')} {xla}".strip(),
+        )  # fmt: skip
+        command += ["--threads", n]
     results = []
     for _ in range(repeat):
-        proc = subprocess.run(
-            [sys.executable, __file__, "--case", case, "--arg", str(arg)],
-            capture_output=True, text=True, env=env,
-        )  # fmt: skip
+        proc = subprocess.run(command, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             return {"error": proc.stderr.strip().splitlines()[-1:]}
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -278,13 +400,26 @@ def _have(module):
         return False
 
 
-def main(quick):
-    repeat = 1 if quick else 3
+def _version(package):
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _row(name, ours, reference=None, note="", ratio=True):
+    ratio = ours / reference if ratio and ours is not None and reference else None
+    return (name, ours, reference, ratio, note)
+
+
+def keras_rows(repeat, quick):
+    """Rows 1 to 7: against the same network in hand-written Keras."""
     rows = []
 
     def add(name, ours, reference=None, note=""):
-        ratio = ours / reference if reference else None
-        rows.append((name, ours, reference, ratio, note))
+        rows.append(_row(name, ours, reference, note))
 
     kf, of = run("keras", "", repeat), run("ours", "", repeat)
     add("1. fixed length, fit (s)", of["fit"], kf["fit"], "<= 1.10")
@@ -319,14 +454,6 @@ def main(quick):
             ob["transform"],
             kb["transform"],
         )
-    if _have("torch"):
-        pt = run("torch", "", repeat)
-        add(
-            "5. plain PyTorch autoencoder, fit (s)",
-            pt["fit"],
-            kf["fit"],
-            "vs Keras (TF)",
-        )
     n_stream = 20_000 if quick else 200_000
     st = run("stream", n_stream, 1)
     if "error" in st:
@@ -338,24 +465,142 @@ def main(quick):
     add("7. numpy float32 matmul (GFLOP/s)", mm["gflops"])
     share = f"{100 * achieved / mm['gflops']:.1f}% of the matmul rate"
     add("7. our fixed-length training (GFLOP/s)", achieved, note=share)
+    return rows
 
+
+TORCH_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
+
+def torch_rows(repeat):
+    """Rows 8 to 12: against a plain PyTorch loop, one thread each."""
+    rows = []
+    missing = {"error": "torch not installed (see above)"}
+    have_torch = _have("torch")
+
+    def pair(arg, threads, backend="tensorflow"):
+        ours = run("ours_epochs", arg, repeat, backend, threads)
+        if not have_torch:
+            return ours, missing
+        return ours, run("torch_epochs", arg, repeat, threads=threads)
+
+    def add(name, ours, torch, key, note="", ratio=True):
+        errors = [str(r["error"]) for r in (ours, torch) if "error" in r]
+        note = "; ".join(filter(None, [note, *errors]))
+        rows.append(_row(name, ours.get(key), torch.get(key), note, ratio))
+
+    def cpu(name, ours, torch):
+        add(f"{name}: CPU s per wall s in the fit", ours, torch, "cpu_per_wall",
+            "threads busy (at most the limit)", ratio=False)  # fmt: skip
+
+    of, tf = pair("", 1)
+    name = "8. fixed length, 1 thread"
+    add(f"{name}: steady epoch (s)", of, tf, "epoch",
+        f"<= 1.0; median of epochs 2..{FIT_EPOCHS}")  # fmt: skip
+    add(f"{name}: first epoch (s)", of, tf, "first_epoch")
+    add(f"{name}: whole fit, {FIT_EPOCHS} epochs (s)", of, tf, "fit",
+        "<= 1.5; build, tracing, compilation included")  # fmt: skip
+    add(f"{name}: transform {N} sequences (s)", of, tf, "transform",
+        "<= 1.0; first call, tracing included")  # fmt: skip
+    add(f"{name}: transform again (s)", of, tf, "transform_again")
+    cpu(name, of, tf)
+    ov, tv = pair("variable", 1)
+    name = "9. lengths 5..100, 1 thread"
+    add(f"{name}: steady epoch (s)", ov, tv, "epoch",
+        "PyTorch: packed encoder, loss on real steps")  # fmt: skip
+    add(f"{name}: whole fit, {FIT_EPOCHS} epochs (s)", ov, tv, "fit")
+    o2, t2 = pair("", 2)
+    name = "10. fixed length, 2 threads"
+    add(f"{name}: steady epoch (s)", o2, t2, "epoch",
+        "on a busy 2-core machine PyTorch's OpenMP threads can spin and run "
+        "far slower, which is why 1 thread is the headline")  # fmt: skip
+    add(f"{name}: whole fit, {FIT_EPOCHS} epochs (s)", o2, t2, "fit")
+    add(f"{name}: transform {N} sequences (s)", o2, t2, "transform")
+    cpu(name, o2, t2)
+
+    mm = run("matmul", "", 1, threads=1)
+    rows.append(_row("11. numpy float32 matmul, 1 thread (GFLOP/s)", mm.get("gflops"),
+                     note=str(mm.get("error", ""))))  # fmt: skip
+    flops = training_flops(1) / 1e9
+    rates = [flops / r["epoch"] if "epoch" in r else None for r in (of, tf)]
+    shares = ", ".join(
+        f"{who} {100 * rate / mm['gflops']:.1f}%"
+        for who, rate in zip(("ours", "PyTorch"), rates, strict=True)
+        if rate and "gflops" in mm
+    )
+    rows.append(_row(
+        "11. steady epoch, fixed, 1 thread (GFLOP/s)", *rates,
+        f"higher is faster; of the 1-thread matmul rate: {shares or 'n/a'}; "
+        "one operation count for both",
+    ))  # fmt: skip
+
+    if not _have("jax"):
+        rows.append(_row("12. JAX backend", None, note="jax not installed"))
+        return rows
+    oj = run("ours_epochs", "", repeat, "jax", 1)
+    name = "12. ours on JAX vs PyTorch, fixed, 1 thread"
+    overhead = ""
+    if "error" not in oj and "error" not in of:
+        overhead = (
+            f"overhead (first minus steady epoch): JAX "
+            f"{oj['first_epoch'] - oj['epoch']:.3g} s, TensorFlow "
+            f"{of['first_epoch'] - of['epoch']:.3g} s"
+        )
+    add(f"{name}: first epoch (s)", oj, tf, "first_epoch", overhead)
+    add(f"{name}: steady epoch (s)", oj, tf, "epoch")
+    add(f"{name}: whole fit, {FIT_EPOCHS} epochs (s)", oj, tf, "fit")
+    return rows
+
+
+SECTION = "## Against a plain PyTorch loop"
+
+
+def _markdown(rows, reference):
     def fmt(v):
         return "" if v is None else f"{v:.3g}"
 
     lines = [
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; median of {repeat} fresh-process runs.",
-        "",
-        "| measurement | ours | hand-written Keras | ratio | target / note |",
+        f"| measurement | ours | {reference} | ratio | target / note |",
         "|---|---|---|---|---|",
     ]
     lines += [
         f"| {n} | {fmt(a)} | {fmt(b)} | {fmt(r)} | {t} |" for n, a, b, r, t in rows
     ]
-    table = "\n".join(lines)
-    print(table)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text("# Speed\n\n" + table + "\n")
+    return "\n".join(lines)
+
+
+def main(quick, only=None, write=True):
+    repeat = 1 if quick else 3
+    machine = (
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; median of {repeat} fresh-process runs."
+    )
+    old = OUT.read_text() if OUT.is_file() else ""
+    keras_part, _, torch_part = old.partition(SECTION)
+    keras_part = keras_part.removeprefix("# Speed").strip()
+    torch_part = torch_part.strip()
+    if only != "torch":
+        table = _markdown(keras_rows(repeat, quick), "hand-written Keras")
+        keras_part = f"{machine}\n\n{table}"
+        print(keras_part)
+    if only != "keras":
+        versions = ", ".join(
+            f"{p} {_version(p)}" for p in ("tensorflow", "keras", "torch", "jax")
+        )
+        torch_part = (
+            f"{machine} {versions}. One thread each unless the row says "
+            f"otherwise; ours on TensorFlow unless it says JAX; {FIT_EPOCHS} "
+            f"epochs of {N} sequences, batch {BATCH}, code {CODE}, MSE, Adam; "
+            "imports are not timed; ratio: ours / PyTorch. PyTorch needs a CPU "
+            f"build: `{TORCH_INSTALL}`.\n\n"
+            + _markdown(torch_rows(repeat), "plain PyTorch")
+        )
+        print(f"\n{SECTION}\n\n{torch_part}")
+    if write:
+        text = "# Speed\n\n" + keras_part
+        if torch_part:
+            text += f"\n\n{SECTION}\n\n{torch_part}"
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(text + "\n")
 
 
 if __name__ == "__main__":
@@ -363,8 +608,19 @@ if __name__ == "__main__":
     parser.add_argument("--case", choices=sorted(CASES))
     parser.add_argument("--arg", default="")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--only", choices=("keras", "torch"),
+        help="run one table; speed.md keeps the other as it was",
+    )  # fmt: skip
+    parser.add_argument(
+        "--n", type=int,
+        help=f"sequences per workload (default {N}); the tables are then only printed",
+    )  # fmt: skip
+    parser.add_argument("--threads", type=int, help="thread limit of a --case")
     args = parser.parse_args()
+    N = args.n or N
+    THREADS = args.threads
     if args.case:
         print(json.dumps(CASES[args.case](args.arg)))
     else:
-        main(args.quick)
+        main(args.quick, args.only, write=args.n is None)
