@@ -356,6 +356,15 @@ def _ctrl_c():
     signal.raise_signal(signal.SIGINT)
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own Ctrl-C handler, as an interactive session has it: a
+    process started in the background may begin with SIGINT ignored."""
+    found = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, found)
+
+
 def _keyboard_interrupt():
     raise KeyboardInterrupt
 
@@ -393,7 +402,7 @@ def _ctrl_c_in_the_last_step(est, state, monkeypatch):
     ids=["error_then_ctrl_c", "error_then_interrupt", "ctrl_c_then_ctrl_c"],
 )  # fmt: skip
 def test_an_interrupt_in_the_rollback_waits_until_the_model_is_restored(
-    X3, monkeypatch, start, action
+    X3, monkeypatch, start, action, ctrl_c_raises
 ):
     est = tiny().fit(X3)
     codes = est.transform(X3)
@@ -424,11 +433,17 @@ def test_a_rollback_that_cannot_restore_says_so_and_forgets_the_fit(X3, monkeypa
     assert est.fit(X3).transform(X3).shape == (30, 4)
 
 
-def test_ctrl_c_is_handed_back_to_the_handler_it_found(X3):
+def _own_handler(signum, frame):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("handler", [signal.default_int_handler, _own_handler])
+def test_ctrl_c_is_handed_back_to_the_handler_it_found(X3, ctrl_c_raises, handler):
+    signal.signal(signal.SIGINT, handler)
     est = tiny().fit(X3)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler
     est.fit(X3)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler
 
 
 # ------------------------------------------------------------ sample weights
