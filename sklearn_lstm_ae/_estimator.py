@@ -631,7 +631,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         if user_callbacks:
             entry.exposed = True  # a callback may keep the model it is shown
         stop = (self.tol, self.n_iter_no_change) if stopping else None
-        epoch_log, diverged, interrupted, stopped = training.run_epochs(
+        epoch_log, diverged, interrupted, plateau = training.run_epochs(
             entry.model, train, val, epochs=epochs, batch_size=self.batch_size,
             shuffle=self.shuffle, seed=run_seed, stop=stop,
             callbacks=user_callbacks, verbose=self.verbose,
@@ -652,13 +652,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "left as it was before this call."
             )
         ran_all = len(epoch_log.get("loss", [])) == epochs
-        if stop is not None and ran_all and not stopped:
-            monitor = "val_loss" if val is not None else "loss"
+        if plateau is not None and ran_all and not plateau.stopped:
             warnings.warn(
                 f"{type(self).__name__} ran all max_iter={self.max_iter} epochs "
                 f"before its stopping rule fired (n_iter_no_change="
                 f"{self.n_iter_no_change} epochs in a row without lowering the "
-                f"{monitor} by at least tol={self.tol}); training may "
+                f"{plateau.monitor} by at least tol={self.tol}); training may "
                 "not have converged. Raise max_iter, or stop sooner with a larger "
                 "tol or a smaller n_iter_no_change.",
                 ConvergenceWarning,

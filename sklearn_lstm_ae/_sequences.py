@@ -401,8 +401,8 @@ def _ragged_to_padded(X, mask_value, channels_first, what):
     for i, seq in enumerate(X):
         if isinstance(seq, np.ma.MaskedArray) and seq.ndim == 2:
             steps_first = seq.T if channels_first else seq
-            seq = _unmasked(steps_first[None], f"{what}[{i}]", where="step {t}")[0]
-            seq = seq.T if channels_first else seq
+            seqs.append(_unmasked(steps_first[None], f"{what}[{i}]", "step {t}")[0])
+            continue
         arr = _as_numeric(seq, f"{what}[{i}]")
         if arr.ndim == 1 and arr.size == 0:
             arr = arr.reshape(0, 0)  # an empty sequence; its width is unknown

@@ -376,9 +376,10 @@ def run_epochs(
     is ``(tol, n_iter_no_change)`` for :class:`StopOnPlateau` (on the
     validation loss when there is ``val``, restoring the best weights), or
     None. ``callbacks`` are the user's, already copied. Returns ``(history,
-    diverged, interrupted, stopped)``: the per-epoch logs, whether a batch's
-    loss became NaN or infinite, whether Ctrl-C stopped training, and whether
-    the stopping rule fired.
+    diverged, interrupted, plateau)``: the per-epoch logs, whether a batch's
+    loss became NaN or infinite, whether Ctrl-C stopped training, and the
+    :class:`StopOnPlateau` that ran (its ``stopped`` says whether it fired),
+    or None.
     """
     (train, train_weights), (val, val_weights) = train, val or (None, None)
     batches = Batches(
@@ -412,8 +413,7 @@ def run_epochs(
             )  # fmt: skip
     except KeyboardInterrupt:
         interrupted = True
-    stopped = plateau is not None and plateau.stopped
-    return log.history, guard.diverged, interrupted, stopped
+    return log.history, guard.diverged, interrupted, plateau
 
 
 def copy_callbacks(callbacks):

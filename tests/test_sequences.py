@@ -659,3 +659,18 @@ def test_nested_frame_refuses_a_cell_that_is_no_sequence():
         ValueError, match="row 1, column 'dim_1' holds 2.5.*SktimeLSTMAutoencoder"
     ):
         nested_to_sequences(frame)
+
+
+def test_masked_arrays_in_the_channels_first_layout_read_like_their_transpose():
+    seq = np.ma.masked_array(
+        np.arange(8.0).reshape(4, 2), mask=[[0, 0], [0, 0], [1, 1], [1, 1]]
+    )
+    block = np.ma.stack([seq, seq])
+    for last, first in [
+        ([seq], [seq.T]),
+        (block, block.transpose(0, 2, 1)),
+    ]:
+        expected = to_padded(last)
+        got = to_padded(first, channels_first=True)
+        np.testing.assert_array_equal(got.lengths, [2] * len(got.lengths))
+        _assert_padded_equal(got, expected.values, expected.lengths)
