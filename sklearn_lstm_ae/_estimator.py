@@ -200,6 +200,8 @@ default="auto"
     model_ : keras.Model
         The autoencoder: ``[values, mask] -> (batch, steps, n_channels_ + 1)``,
         the reconstruction followed by the logit that each step exists.
+        ``values`` are standardised and ``mask`` is True at real steps, which
+        come first in each sequence (padding at the end).
     encoder_ : keras.Model
         ``[values, mask] -> code``; shares weights with ``model_``.
     decoder_ : keras.Model

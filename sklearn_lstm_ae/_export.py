@@ -97,10 +97,13 @@ def _standardize_each(values, real):
 
 @contextlib.contextmanager
 def _generic_recurrent_loops(model):
-    """Trace the recurrent layers without cuDNN, then put their setting back.
+    """Trace the recurrent layers as plain loops, then put their settings back.
 
     On a machine with a GPU, Keras's LSTM and GRU trace to cuDNN kernels,
-    which neither a CPU-only server nor the ONNX converter can run.
+    which neither a CPU-only server nor the ONNX converter can run; on a CPU
+    the LSTM traces to TensorFlow's fused block kernel, which the ONNX
+    converter does not know and which assumes the real steps come first (a
+    served mask may be any mask).
     """
     layers = []
     for layer in model.layers:
@@ -108,14 +111,16 @@ def _generic_recurrent_loops(model):
             layers += [layer.forward_layer, layer.backward_layer]
         elif hasattr(layer, "use_cudnn"):
             layers.append(layer)
-    settings = [layer.use_cudnn for layer in layers]
+    settings = [(layer.use_cudnn, layer.fused) for layer in layers]
     try:
         for layer in layers:
             layer.use_cudnn = False
+            layer.fused = False
         yield
     finally:
-        for layer, setting in zip(layers, settings, strict=True):
-            layer.use_cudnn = setting
+        for layer, (cudnn, fused) in zip(layers, settings, strict=True):
+            layer.use_cudnn = cudnn
+            layer.fused = fused
 
 
 def _values_shape(functions, n_channels):

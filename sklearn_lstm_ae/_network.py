@@ -35,7 +35,14 @@ class _ProjectedLoop(layers.RNN):
     whose own ``inner_loop`` tries cuDNN first and calls this one otherwise.
     Training with dropout, where Keras draws masks per step, keeps Keras's
     loop.
+
+    On TensorFlow, a forward LSTM goes further: the whole sequence is one
+    fused operation (TensorFlow's block LSTM kernel, forward and gradient),
+    see :func:`_fused_lstm`. ``fused = False`` (what export sets) keeps the
+    loop.
     """
+
+    fused = True
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
@@ -47,6 +54,12 @@ class _ProjectedLoop(layers.RNN):
             mask = mask[0]
         if not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
+        if self._can_fuse(sequences):
+            return _fused_lstm(
+                cell, sequences, initial_state, mask,
+                return_sequences=self.return_sequences,
+                zero_output_for_mask=self.zero_output_for_mask,
+            )  # fmt: skip
         if isinstance(cell, layers.LSTMCell):
             projected = ops.matmul(sequences, cell.kernel) + cell.bias
             step = _lstm_step(cell)
@@ -65,6 +78,85 @@ class _ProjectedLoop(layers.RNN):
             zero_output_for_mask=self.zero_output_for_mask,
             return_all_outputs=self.return_sequences,
         )
+
+    def _can_fuse(self, sequences):
+        cell = self.cell
+        return (
+            self.fused
+            and keras.backend.backend() == "tensorflow"
+            and isinstance(cell, layers.LSTMCell)
+            and not self.go_backwards
+            and not self.unroll
+            and sequences.dtype == "float32"
+            and cell.activation is keras.activations.tanh
+            and cell.recurrent_activation is keras.activations.sigmoid
+        )
+
+
+def _fused_lstm(cell, sequences, initial_state, mask, *, return_sequences,
+                zero_output_for_mask):  # fmt: skip
+    """A forward LSTM over every step in one TensorFlow operation.
+
+    ``BlockLSTM`` runs the loop, gates included, in C++ (its gradient too):
+    no per-step operations in the graph. Its weights are
+    ``[kernel; recurrent_kernel]`` with the gates in its order (input, cell,
+    forget, output; Keras's is input, forget, cell, output). ``BlockLSTMV2``
+    takes Keras's order, but TensorFlow 2.21 gives it ``BlockLSTM``'s
+    gradient, which reads the gates in the other order.
+
+    The kernel has no mask. A mask here holds the real steps first and the
+    padding after them, as every mask this package makes does, and a
+    forward layer's outputs at real steps do not depend on what follows
+    them: the loop runs over the padding too (read as zeros) and the final
+    state is gathered at each sequence's last real step. The outputs at
+    padding are what Keras's masked loop gives there (the last real output,
+    or zeros with ``zero_output_for_mask``), and a sequence with no real step
+    keeps the initial state and outputs zeros.
+    """
+    import tensorflow as tf
+
+    h0, c0 = initial_state
+    if mask is not None:
+        # The loop reads the padding too: zeros there, so that nothing in it
+        # (NaN, say) reaches the gradient of the real steps.
+        sequences = tf.where(mask[..., None], sequences, 0.0)
+    x = tf.transpose(sequences, [1, 0, 2])
+    zeros = tf.zeros([cell.units], dtype=x.dtype)
+    _, c, _, _, _, _, h = tf.raw_ops.BlockLSTM(
+        seq_len_max=tf.cast(tf.shape(x)[0], tf.int64),
+        x=x, cs_prev=c0, h_prev=h0,
+        w=_input_cell_forget_output(
+            tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)
+        ),
+        wci=zeros, wcf=zeros, wco=zeros, b=_input_cell_forget_output(cell.bias),
+        forget_bias=0.0, cell_clip=0.0, use_peephole=False,
+    )  # fmt: skip
+    if mask is None:
+        last_h, last_c = h[-1], c[-1]
+        last_output = last_h
+    else:
+        # Gathered from the time-major outputs: no transpose of them.
+        lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+        at = tf.stack([tf.maximum(lengths - 1, 0), tf.range(tf.shape(h)[1])], 1)
+        any_real = (lengths > 0)[:, None]
+        last_output = tf.where(any_real, tf.gather_nd(h, at), 0.0)
+        last_h = tf.where(any_real, last_output, h0)
+        last_c = tf.where(any_real, tf.gather_nd(c, at), c0)
+        if zero_output_for_mask:  # Keras's last output is its last step's
+            last_output = tf.where(mask[:, -1:], last_output, 0.0)
+    if not return_sequences:
+        return last_output, last_output[:, None], [last_h, last_c]
+    outputs = tf.transpose(h, [1, 0, 2])  # batch first again
+    if mask is not None:
+        fill = 0.0 if zero_output_for_mask else last_output[:, None]
+        outputs = tf.where(mask[..., None], outputs, fill)
+    return last_output, outputs, [last_h, last_c]
+
+
+def _input_cell_forget_output(weights):
+    """Keras's LSTM gate columns (i, f, c, o) in block-LSTM order (i, c, f, o)."""
+    i, f, c, o = ops.split(weights, 4, axis=-1)
+    return ops.concatenate([i, c, f, o], axis=-1)
 
 
 def _lstm_step(cell):

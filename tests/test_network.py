@@ -237,42 +237,126 @@ def test_with_patches_the_model_decodes_every_step(patched):
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("zero_output_for_mask", [False, True])
 def test_projected_recurrent_layers_compute_what_keras_layers_compute(
-    cell, go_backwards, return_sequences
+    cell, go_backwards, return_sequences, zero_output_for_mask
 ):
-    """Same weights, same outputs and gradients as Keras's own layer (masked)."""
+    """Same weights, same outputs, states and gradients as Keras's own layer.
+
+    Masked, with a sequence of no real step, garbage in the padding and an
+    initial state: on TensorFlow a forward LSTM runs the fused kernel, the
+    other layers the projected loop.
+    """
     ours_class = {"lstm": _network.LSTM, "gru": _network.GRU}[cell]
     keras_class = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
     rng = np.random.RandomState(0)
     x = rng.normal(size=(5, 7, 3)).astype(np.float32)
-    mask = np.arange(7) < np.array([[7], [4], [1], [6], [2]])
-    options = dict(return_sequences=return_sequences, go_backwards=go_backwards)
+    mask = np.arange(7) < np.array([[7], [4], [0], [6], [2]])
+    x[~mask] = 1e3  # never read by Keras's layer; must not count in ours
+    options = dict(
+        return_sequences=return_sequences, go_backwards=go_backwards,
+        return_state=True,
+    )  # fmt: skip
     ours, theirs = ours_class(6, **options), keras_class(6, **options)
-    ours.build(x.shape)
-    theirs.build(x.shape)
+    for layer in (ours, theirs):
+        layer.zero_output_for_mask = zero_output_for_mask
+        layer.build(x.shape)
     weights = [rng.normal(scale=0.5, size=w.shape) for w in theirs.get_weights()]
     ours.set_weights(weights)
     theirs.set_weights(weights)
     state = rng.normal(size=(5, 6)).astype(np.float32)
     initial = [state, state] if cell == "lstm" else [state]
 
-    np.testing.assert_allclose(
+    for a, b in zip(
         ours(x, mask=mask, initial_state=initial),
         theirs(x, mask=mask, initial_state=initial),
-        atol=1e-5,
-    )
+        strict=True,
+    ):
+        np.testing.assert_allclose(a, b, atol=1e-5)
     if keras.backend.backend() != "tensorflow":
         return
     import tensorflow as tf
 
     def gradients(layer):
+        inputs = [tf.constant(x), *map(tf.constant, initial)]
         with tf.GradientTape() as tape:
-            out = layer(x, mask=mask, initial_state=initial)
+            tape.watch(inputs)
+            out, *states = layer(inputs[0], mask=mask, initial_state=inputs[1:])
             total = tf.reduce_sum(out * np.linspace(-1, 1, out.shape[-1]))
-        return tape.gradient(total, layer.weights)
+            total += sum(tf.reduce_sum(s * s) for s in states)
+        return tape.gradient(total, [*layer.weights, *inputs])
 
     for a, b in zip(gradients(ours), gradients(theirs), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def _recurrent_layers(model):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            yield from (layer.forward_layer, layer.backward_layer)
+        elif isinstance(layer, keras.layers.RNN):
+            yield layer
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="TensorFlow's fused kernel"
+)
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"pooling": True, "n_components": 6}, {"patch_size": 3},
+     {"bidirectional": True, "hidden_layer_sizes": (4, 3)}],
+)  # fmt: skip
+def test_fused_lstm_trains_the_network_the_loop_trains(changes):
+    """Autoencoder outputs and every gradient agree with the loop (1e-5)."""
+    import tensorflow as tf
+
+    arch = _network.Architecture(**{**ARCH.__dict__, **changes})
+    model, _ = _network.build(arch)
+    _network.initialize(model, arch, seed=1)
+    rng = np.random.RandomState(1)
+    values = rng.normal(size=(6, 11, 2)).astype(np.float32)
+    mask = np.arange(11) < np.array([[11], [7], [1], [0], [4], [9]])
+    values[~mask] = 0.0
+    y_true = np.concatenate(
+        [values, mask[..., None], np.ones_like(values[..., :1])], -1
+    ).astype(np.float32)
+    loss = _network.masked_loss("mse")
+
+    def run(fused):
+        for layer in _recurrent_layers(model):
+            layer.fused = fused
+        with tf.GradientTape() as tape:
+            out = model([values, mask], training=True)
+            total = loss(y_true, out)
+        return out, tape.gradient(total, model.trainable_variables)
+
+    (out, grads), (loop_out, loop_grads) = run(True), run(False)
+    np.testing.assert_allclose(out, loop_out, atol=1e-5)
+    for a, b in zip(grads, loop_grads, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="TensorFlow's fused kernel"
+)
+def test_only_forward_lstms_trace_to_the_fused_kernel():
+    import tensorflow as tf
+
+    x = tf.zeros((2, 5, 3))
+    mask = tf.ones((2, 5), bool)
+
+    def op_types(layer):
+        graph = tf.function(lambda: layer(x, mask=mask)).get_concrete_function().graph
+        return {op.type for op in graph.get_operations()}
+
+    forward = op_types(_network.LSTM(4))
+    assert "BlockLSTM" in forward and "While" not in forward
+    for other in (_network.LSTM(4, go_backwards=True), _network.GRU(4)):
+        types = op_types(other)
+        assert "BlockLSTM" not in types and "While" in types
+    unfused = _network.LSTM(4)
+    unfused.fused = False
+    assert "BlockLSTM" not in op_types(unfused)
 
 
 @pytest.mark.parametrize(
