@@ -240,7 +240,10 @@ class Batches(keras.utils.PyDataset):
         return len(self._batches)
 
     def __getitem__(self, index):
-        rows = self._batches[index]
+        values, mask, target = self._batch(self._batches[index])
+        return (values, mask), target
+
+    def _batch(self, rows):
         steps = self._steps(rows)
         values = self.values[rows, :steps]
         mask = np.arange(steps) < self.lengths[rows, None]
@@ -248,11 +251,54 @@ class Batches(keras.utils.PyDataset):
         target = np.concatenate(
             [values, mask[..., None].astype(values.dtype), weight], -1
         )
-        return (values, mask), target
+        return values, mask, target
 
     def on_epoch_end(self):
         if self._rng is not None:
             self._plan()
+
+    def tf_dataset(self, epochs):
+        """The batches of ``epochs`` epochs as one ``tf.data`` pipeline.
+
+        For TensorFlow's ``fit`` with ``steps_per_epoch=len(self)``: one
+        iterator serves every epoch. Keras turns a PyDataset into a new
+        generator-backed iterator each epoch, which cost about a third of a
+        short fit (the speed benchmark's 8 epochs: 9.0 s against 5.7 s). The
+        batches are the ones ``__getitem__`` makes, each epoch from the next
+        seeded plan, as Keras's own loop over this PyDataset would give.
+        Batches are made in order, so a plan is drawn only after the last
+        batch of the previous epoch.
+        """
+        import tensorflow as tf
+
+        n_batches = len(self)
+        epoch = [0]
+
+        def batch(k):
+            index, k_epoch = int(k) % n_batches, int(k) // n_batches
+            if k_epoch != epoch[0]:
+                epoch[0] = k_epoch
+                self.on_epoch_end()
+            return self._batch(self._batches[index])
+
+        n_channels, dtype = self.values.shape[2], tf.as_dtype(self.values.dtype)
+        # Every batch spans all steps when all sequences do: a static time axis.
+        steps = (
+            self.values.shape[1] if self.lengths.min() == self.values.shape[1] else None
+        )
+
+        def element(k):
+            values, mask, target = tf.numpy_function(
+                batch, [k], [dtype, tf.bool, dtype], stateful=True
+            )
+            values.set_shape([None, steps, n_channels])
+            mask.set_shape([None, steps])
+            target.set_shape([None, steps, n_channels + 2])
+            return (values, mask), target
+
+        if self._rng is not None:
+            self.on_epoch_end()  # the first epoch's plan, as Keras's reset draws it
+        return tf.data.Dataset.range(epochs * n_batches).map(element).prefetch(1)
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -392,6 +438,12 @@ def run_epochs(
             val.values, val.lengths, VALIDATION_BATCH, weights=val_weights,
             group_lengths=True,
         )  # fmt: skip
+    fit_data = {"x": batches, "validation_data": val_batches}
+    if keras.backend.backend() == "tensorflow":
+        fit_data = {
+            "x": batches.tf_dataset(epochs), "steps_per_epoch": len(batches),
+            "validation_data": None if val is None else val_batches.tf_dataset(1),
+        }  # fmt: skip
     log, guard = EpochLog(), GuardFinite()
     all_callbacks = [log, guard]
     if verbose == 1:
@@ -407,7 +459,7 @@ def run_epochs(
     try:
         with retracing_notes_silenced():
             model.fit(
-                batches, validation_data=val_batches, epochs=epochs,
+                **fit_data, epochs=epochs,
                 callbacks=all_callbacks, verbose=2 if verbose >= 2 else 0,
                 shuffle=False,  # Batches shuffles with its own seeded generator
             )  # fmt: skip

@@ -323,6 +323,47 @@ def test_length_bands_only_where_they_save_padding(low, high, expected):
     assert training.Batches(values, lengths, 32)._bands == 1  # shuffle=False
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="TensorFlow's tf.data feed"
+)
+def test_the_tensorflow_feed_gives_the_batches_of_keras_own_loop():
+    # Keras's loop over the PyDataset: reset (a plan), then each epoch's
+    # batches by index and on_epoch_end (the next plan). The tf.data feed must
+    # give the same batches in the same order, epoch after epoch.
+    import tensorflow as tf
+
+    from sklearn_lstm_ae import _backend
+
+    _, training = _backend.keras_modules()
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(5, 101, size=600)  # long and spread: length bands
+    values = rng.normal(size=(600, 100, 2)).astype(np.float32)
+    weights = rng.uniform(0.5, 2.0, size=600)
+
+    def make():
+        return training.Batches(
+            values, lengths, 16, weights=weights, shuffle=True, seed=3
+        )
+
+    assert make()._bands == training.TRAINING_BANDS
+    keras_loop, expected = make(), []
+    for _ in range(3):
+        keras_loop.on_epoch_end()
+        expected += [keras_loop[i] for i in range(len(keras_loop))]
+    fed = list(make().tf_dataset(3).as_numpy_iterator())
+    assert len(fed) == len(expected) == 3 * 38
+    assert len({batch[0][0].shape[1] for batch in fed}) > 1  # batches differ
+    for ((v, m), t), ((ev, em), et) in zip(fed, expected, strict=True):
+        np.testing.assert_array_equal(v, ev)
+        np.testing.assert_array_equal(m, em)
+        np.testing.assert_array_equal(t, et)
+    # Equal lengths: a static time axis, as Keras's signature from a PyDataset.
+    equal = training.Batches(values, np.full(600, 100), 16, shuffle=True)
+    spec = equal.tf_dataset(1).element_spec
+    assert spec[0][0].shape.as_list() == [None, 100, 2]
+    assert isinstance(spec[0][1], tf.TensorSpec) and spec[1].shape[1] == 100
+
+
 # ------------------------------------------- interrupts during the rollback
 class _FailAtTheEnd(keras.callbacks.Callback):
     """Call ``arm`` when training ends, then fail the fit, so that the
