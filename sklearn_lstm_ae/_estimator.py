@@ -131,14 +131,19 @@ default="auto"
         Standardise each channel with the mean and standard deviation of its
         real training steps (padding never counts) before the network sees
         it; ``inverse_transform`` and ``score`` undo it. LSTMs train poorly on
-        unscaled data. ``"auto"`` standardises unless the loss is binary
-        cross-entropy, whose targets must stay in [0, 1]. ``"sequence"``
-        standardises each sequence's channels by that sequence's own mean and
-        standard deviation instead (z-normalisation, as in the UCR archive),
-        for data whose sequences differ in level and size by orders of
-        magnitude: codes then describe shapes only, and ``inverse_transform``
-        and ``score`` work in each sequence's standardised units, since the
-        code does not carry its sequence's level and size.
+        unscaled data. ``"sequence"`` standardises each sequence's channels by
+        that sequence's own mean and standard deviation instead
+        (z-normalisation, as in the UCR archive), for data whose sequences
+        differ in size by orders of magnitude: codes then describe shapes
+        only, and ``inverse_transform`` and ``score`` work in each sequence's
+        standardised units, since the code does not carry its sequence's
+        level and size. ``"auto"``: no standardisation for binary
+        cross-entropy, whose targets must stay in [0, 1]; ``"sequence"``
+        where the training sequences' sizes (each one's standard deviation)
+        spread over a factor of 100 or more between the 10th and the 90th
+        percentile in every channel, so that standardised together a tenth of
+        them would be flat lines next to another tenth; ``True`` otherwise.
+        The choice made is ``standardize_``.
     optimizer : str or keras.optimizers.Optimizer, default="adam"
         A Keras optimizer name, or an instance; an instance is copied from its
         config (never mutated) and keeps its own learning rate.
@@ -222,6 +227,10 @@ default="auto"
         standardising).
     channel_scale_ : ndarray of shape (`n_channels_`,)
         Per-channel standard deviation divided out (1 when not standardising).
+    standardize_ : bool or "sequence"
+        The standardisation the fit used (``standardize``, with ``"auto"``
+        resolved): ``True`` per channel, ``"sequence"`` each sequence by
+        itself, ``False`` none.
 
     See Also
     --------
@@ -609,10 +618,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "set warm_start=False to train a new network."
             )
         if warm:
+            standardize = self.standardize_
             mean, scale = self.channel_mean_, self.channel_scale_
         else:
-            mean, scale = self._fit_scaler(padded, weights, loss)
-        padded = self._scaled(padded, mean, scale)
+            standardize = self._resolve_standardize(padded, loss)
+            mean, scale = self._fit_scaler(padded, weights, standardize)
+        padded = self._scaled(padded, mean, scale, standardize)
         user_callbacks = training.copy_callbacks(self._checked_callbacks())
         optimizer_config = self._optimizer_config()
         epochs_before = self.n_iter_ if warm else 0
@@ -668,6 +679,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
 
         self.loss_ = loss
         self.channel_mean_, self.channel_scale_ = mean, scale
+        self.standardize_ = standardize
         n_steps = padded.values.shape[1]
         variable = bool(np.any(padded.lengths != n_steps))
         if warm:
@@ -688,11 +700,8 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             return self._entry.arch.patch_size
         return -(-max(1, int(padded.lengths.max())) // _MAX_PATCHES)
 
-    def _fit_scaler(self, padded, weights, loss):
-        """Per-channel weighted mean and scale of the real steps (identity when
-        off); each step weighs as its sequence."""
-        n_channels = padded.values.shape[2]
-        identity = (np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32))
+    def _resolve_standardize(self, padded, loss):
+        """``standardize`` as this fit uses it: True, False or "sequence"."""
         standardize = self.standardize
         if not isinstance(standardize, str):
             standardize = bool(standardize)  # np.True_ is not True
@@ -702,11 +711,18 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "cross-entropy, whose targets must stay in [0, 1]; use "
                 "standardize='auto' or False, or another loss."
             )
-        if (
-            not standardize
-            or standardize == "sequence"  # each sequence by itself, in _scaled
-            or (standardize == "auto" and loss == "binary_crossentropy")
-        ):
+        if standardize != "auto":
+            return standardize
+        if loss == "binary_crossentropy":
+            return False
+        return "sequence" if _sequences.sizes_spread(padded) else True
+
+    def _fit_scaler(self, padded, weights, standardize):
+        """Per-channel weighted mean and scale of the real steps (identity
+        unless ``standardize`` is True); each step weighs as its sequence."""
+        n_channels = padded.values.shape[2]
+        identity = (np.zeros(n_channels, np.float32), np.ones(n_channels, np.float32))
+        if standardize is not True:  # "sequence": each by itself, in _scaled
             return identity
         real = padded.values[padded.mask].astype(np.float64)
         step_weights = np.broadcast_to(weights[:, None], padded.mask.shape)
@@ -848,11 +864,14 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             return _sequences.sequences_to_rows(values, channels_first=channels_first)
         return values.transpose(0, 2, 1) if channels_first else values
 
-    def _scaled(self, padded, mean=None, scale=None):
-        """What the network reads: standardised as ``standardize`` says."""
+    def _scaled(self, padded, mean=None, scale=None, standardize=None):
+        """What the network reads: standardised as the fit does it (the
+        fitted ``standardize_``, ``channel_mean_`` and ``channel_scale_``
+        unless given)."""
         if mean is None:
             mean, scale = self.channel_mean_, self.channel_scale_
-        if self.standardize == "sequence":
+            standardize = self.standardize_
+        if standardize == "sequence":
             padded = _sequences.standardize_each(padded)
         return _standardized(padded, mean, scale)
 
@@ -866,7 +885,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             self._entry.model, self._scaled(padded).values, padded.lengths
         )[..., :-1]
         decoded = decoded * self.channel_scale_ + self.channel_mean_
-        if self.standardize == "sequence":  # compared in each sequence's units
+        if self.standardize_ == "sequence":  # compared in each sequence's units
             padded = _sequences.standardize_each(padded)
         sq = np.square(decoded - padded.values) * mask[..., None]
         return sq.sum(axis=(1, 2)), padded.lengths * padded.values.shape[2]
@@ -1143,7 +1162,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 ) from None
         functions = _export.ServingFunctions(
             self._entry.encoder, self.channel_mean_, self.channel_scale_,
-            self.mask_value, per_sequence=self.standardize == "sequence",
+            self.mask_value, per_sequence=self.standardize_ == "sequence",
             channels_first=self.data_format == "channels_first",
         )  # fmt: skip
         _export.export(functions, filepath, format, self.n_channels_)

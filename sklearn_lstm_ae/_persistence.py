@@ -41,7 +41,7 @@ _FITTED = (
     "n_features_in_", "feature_names_in_", "n_timesteps_", "n_channels_",
     "history_", "loss_curve_", "n_iter_", "loss_",
     "_fitted_on_table", "_variable_length", "_learning_rates", "_n_features_out",
-    "channel_mean_", "channel_scale_",
+    "channel_mean_", "channel_scale_", "standardize_",
 )  # fmt: skip
 # What estimator.json holds.
 _TOP_LEVEL = ("format", "format_version", "versions", "params", "architecture",
@@ -646,6 +646,18 @@ def _fitted(fitted, arch):
         out[name] = values
     if not (out["channel_scale_"] > 0).all():
         raise _Invalid("channel_scale_ must be positive (it divides the data)")
+    standardize = fitted["standardize_"]
+    if type(standardize) is not bool and standardize != "sequence":
+        raise _Invalid(
+            f"standardize_ must be true, false or 'sequence', not {_show(standardize)}"
+        )
+    if standardize is not True and not (
+        (out["channel_mean_"] == 0).all() and (out["channel_scale_"] == 1).all()
+    ):
+        raise _Invalid(
+            "channel_mean_ and channel_scale_ are used only by standardize_ true"
+        )
+    out["standardize_"] = standardize
     n_iter = out["n_iter_"] = _int("n_iter_", fitted["n_iter_"])
     curve = out["loss_curve_"] = _numbers("loss_curve_", fitted["loss_curve_"], n_iter)
     rates = out["_learning_rates"] = _numbers(

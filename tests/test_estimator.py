@@ -472,6 +472,29 @@ def test_standardize_auto_leaves_binary_data_alone(X3):
         tiny(standardize=True, loss="binary_crossentropy").fit(X3 > 0)
 
 
+def test_standardize_auto_reads_each_sequence_alone_where_sizes_spread_widely():
+    rng = np.random.RandomState(0)
+    shapes = rng.normal(size=(24, 9, 2)).astype(np.float32)
+    spread = shapes * np.logspace(-2, 2, 24, dtype=np.float32)[:, None, None]
+    auto = tiny().fit(spread)
+    assert auto.standardize_ == "sequence"
+    by_sequence = tiny(standardize="sequence").fit(spread)
+    np.testing.assert_array_equal(auto.transform(spread), by_sequence.transform(spread))
+    assert auto.score(spread) == by_sequence.score(spread)
+    # Sizes within a factor of 100: each channel as a whole, as with True.
+    near = shapes * np.linspace(1, 20, 24, dtype=np.float32)[:, None, None]
+    auto = tiny().fit(near)
+    assert auto.standardize_ is True
+    np.testing.assert_array_equal(
+        auto.transform(near), tiny(standardize=True).fit(near).transform(near)
+    )
+    assert tiny(standardize=False).fit(spread).standardize_ is False
+    assert tiny().fit((shapes > 0).astype(np.float32)).standardize_ is False
+    # A warm start keeps the fit's choice, whatever the new data.
+    warm = tiny(warm_start=True).fit(spread)
+    assert warm.fit(near).standardize_ == "sequence"
+
+
 # Each parameter as a NumPy scalar (or array), with values a float32 holds exactly
 # (recurrent_dropout at 0, bidirectional off: their slower networks would add
 # seconds and test nothing more).

@@ -72,6 +72,18 @@ def test_batch_code_scaling_keeps_its_moving_value_through_save_and_load(tmp_pat
     np.testing.assert_array_equal(loaded.transform(X3), est.transform(X3))
 
 
+def test_the_standardisation_auto_chose_survives_save_and_load(tmp_path):
+    rng = np.random.RandomState(0)
+    spread = rng.normal(size=(24, 9, 2)) * np.logspace(-2, 2, 24)[:, None, None]
+    est = tiny().fit(spread)
+    assert est.standardize_ == "sequence"
+    est.save(tmp_path / "est.lstmae")
+    loaded = LSTMAutoencoderTransformer.load(tmp_path / "est.lstmae")
+    assert loaded.standardize_ == "sequence"
+    np.testing.assert_array_equal(loaded.transform(spread), est.transform(spread))
+    assert loaded.score(spread) == est.score(spread)
+
+
 def test_the_file_holds_json_and_a_keras_model_and_no_pickle(saved, monkeypatch):
     _, seqs, path = saved
     with zipfile.ZipFile(path) as archive:
@@ -288,6 +300,12 @@ BAD_JSON = [
      "channel_mean_ must hold finite"),
     ("float32_overflow", _set("fitted", channel_scale_=[1e39, 1.0]),
      "channel_scale_ must hold finite float32"),
+    ("standardize_int", _set("fitted", standardize_=1),
+     "standardize_ must be true, false or 'sequence', not 1"),
+    ("standardize_text", _set("fitted", standardize_="channel"),
+     "standardize_ must be true, false or 'sequence'"),
+    ("unused_scale", _set("fitted", standardize_="sequence", channel_scale_=[2, 1]),
+     "channel_mean_ and channel_scale_ are used only by standardize_ true"),
     ("huge_n_timesteps", _set("fitted", n_timesteps_=10**12),
      r"n_timesteps_ must be an int in \[1, 1000000\], not 1000000000000"),
     ("bool_as_int", _set("fitted", n_timesteps_=True), "n_timesteps_ must be an int"),

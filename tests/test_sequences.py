@@ -15,6 +15,7 @@ from sklearn_lstm_ae._sequences import (
     one_step_warning,
     rows_to_sequences,
     sequences_to_rows,
+    sizes_spread,
     standardize_each,
     to_padded,
 )
@@ -549,6 +550,28 @@ def test_standardize_each_uses_only_each_sequences_real_steps():
     np.testing.assert_array_equal(padded.values[1], 0.0)  # empty: padding only
     np.testing.assert_array_equal(padded.values[2], [[0.0, 0.0], [0.0, 0.0]])
     np.testing.assert_array_equal(padded.lengths, [2, 0, 1])
+
+
+def test_sizes_spread_needs_orders_of_magnitude_in_every_channel():
+    rng = np.random.RandomState(0)
+    shapes = rng.normal(size=(50, 30, 2))
+    sizes = np.logspace(-0.9, 0.9, 50)[:, None, None]  # 10th to 90th: about 27x
+    assert not sizes_spread(to_padded(shapes))  # equal sizes
+    assert not sizes_spread(to_padded(shapes * sizes))
+    wide = np.logspace(-3, 3, 50)[:, None, None]  # 10th to 90th: about 6e4x
+    assert sizes_spread(to_padded(shapes * wide))
+    assert sizes_spread(to_padded(shapes * wide + 1e3))  # levels do not matter
+    # One channel spread, the other not: standardised together still.
+    assert not sizes_spread(to_padded(shapes * np.concatenate([wide, 1 + 0 * wide], 2)))
+    # A channel constant within most sequences has no size to even out.
+    static = shapes * wide
+    static[:40, :, 1] = 5.0
+    assert not sizes_spread(to_padded(static))
+    # Sequences of one step (no size) and padding are left out.
+    ragged = [x[: 1 + i % 30] for i, x in enumerate(shapes * wide)]
+    ragged += [np.zeros((1, 2))] * 20
+    assert sizes_spread(to_padded(ragged))
+    assert not sizes_spread(to_padded([np.ones((1, 2))] * 5))
 
 
 # ------------------------------------------------------------ channels first
