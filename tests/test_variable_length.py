@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from conftest import tiny
 
+from sklearn_lstm_ae._estimator import _auto_patch_size
+
 
 def _nan_padded(seqs, total):
     out = np.full((len(seqs), total, seqs[0].shape[1] if len(seqs[0]) else 2), np.nan)
@@ -133,7 +135,7 @@ def test_length_sorted_batches_equal_one_at_a_time_and_trace_once(ragged):
         assert est.encoder_.predict_function.experimental_get_tracing_count() == 1
 
 
-def test_patch_size_auto_reads_long_sequences_in_at_most_64_steps():
+def test_patch_size_auto_reads_long_sequences_in_few_narrow_patches():
     rng = np.random.RandomState(0)
     short = tiny().fit(rng.normal(size=(8, 64, 1)))
     assert short.patch_size_ == 1  # the user's 10-step scenario: step by step
@@ -141,3 +143,21 @@ def test_patch_size_auto_reads_long_sequences_in_at_most_64_steps():
     assert long.patch_size_ == 5  # ceil(300 / 64)
     assert long.transform([rng.normal(size=(700, 1))]).shape == (1, 4)
     assert tiny(patch_size=7).fit(rng.normal(size=(8, 10, 1))).patch_size_ == 7
+    # Beyond 640 steps patches stay 10 wide up to 128 recurrent steps, then
+    # widen again: ACSF1's 1,460 steps in 12-step patches, PigCVP's 2,000 in 16.
+    lengths = [1, 64, 65, 640, 641, 1280, 1281, 1460, 2000, 10_000]
+    assert [_auto_patch_size(n) for n in lengths] == [
+        1,
+        1,
+        2,
+        10,
+        10,
+        10,
+        11,
+        12,
+        16,
+        79,
+    ]
+    assert _auto_patch_size(0) == 1  # only empty training sequences
+    longest = tiny(max_iter=1).fit([rng.normal(size=(n, 1)) for n in (5, 1460)])
+    assert longest.patch_size_ == 12
