@@ -39,6 +39,15 @@ THREADS = None  # --threads: the thread limit of a case's process (see run)
 
 
 # ----------------------------------------------------------------- workloads
+def _variable(arg):
+    """The workload an --arg names: "variable" lengths or "" (fixed)."""
+    if arg in ("", "fixed", False, None):
+        return False
+    if arg in ("variable", True):
+        return True
+    raise SystemExit(f"--arg must be 'variable' or '' (fixed lengths), not {arg!r}")
+
+
 def _data(variable):
     import numpy as np
 
@@ -60,6 +69,7 @@ def _post_pad(seqs):
 
 def case_keras(variable):
     """The network a user writes by hand: LSTM, RepeatVector, LSTM, Dense."""
+    variable = _variable(variable)
     X = _data(variable)
     if variable:
         X = _post_pad(X)
@@ -98,6 +108,7 @@ def _ours(**params):
 
 
 def case_ours(variable):
+    variable = _variable(variable)
     X = _data(variable)
     t0 = time.perf_counter()
     est = _ours().fit(X)
@@ -152,8 +163,9 @@ def _epoch_results(epochs, fit_seconds, cpu_seconds):
 
 def case_ours_epochs(variable):
     """Ours for FIT_EPOCHS epochs, each timed by a Keras callback; transform."""
+    variable = _variable(variable)
     keras = _keras()
-    X = _data(bool(variable))
+    X = _data(variable)
     epochs = []
 
     class EpochTimer(keras.callbacks.Callback):
@@ -182,11 +194,12 @@ def case_torch_epochs(variable):
     Variable lengths: each batch is padded to its own longest sequence, the
     encoder reads a packed sequence (real steps only) and the loss is the mean
     over real steps."""
+    variable = _variable(variable)
     torch = _torch()
     from torch import nn
     from torch.nn.utils.rnn import pack_padded_sequence
 
-    data = _data(bool(variable))
+    data = _data(variable)
     X = torch.from_numpy(_post_pad(data) if variable else data)
     lengths = torch.tensor([len(s) for s in data]) if variable else None
     torch.manual_seed(0)

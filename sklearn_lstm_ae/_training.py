@@ -576,24 +576,33 @@ def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed, *, reus
     return entry, lease
 
 
-# Sequences per prediction batch. On the speed benchmark (40 steps, one
-# thread) a 32-unit encoder took 0.070 s for 4000 sequences in batches of 256
-# to 512 against 0.097 s in batches of 1024, whose per-step gate activations
-# no longer fit the CPU's cache; the default network's transform, score and
-# inverse_transform were as fast or faster at 256 as at 1024.
-PREDICT_BATCH = 256
+# Sequences per prediction batch. On the speed benchmark (4000 sequences of 40
+# steps, one thread) a 32-unit encoder on TensorFlow took 0.070 s in batches
+# of 256 to 512 against 0.097 s in batches of 1024, whose per-step gate
+# activations no longer fit the CPU's cache; the default network's transform,
+# score and inverse_transform were as fast or faster at 256. JAX: 0.089 s
+# against 0.11 s. Keras's torch backend pays more per call: 0.43 s at 256
+# against 0.26 s at 1024, so it keeps 1024.
+PREDICT_BATCH = {"torch": 1024}
+DEFAULT_PREDICT_BATCH = 256
 
 
-def predict(model, inputs, *, batch_size=PREDICT_BATCH, row_multiple=64):
+def _predict_batch():
+    return PREDICT_BATCH.get(keras.backend.backend(), DEFAULT_PREDICT_BATCH)
+
+
+def predict(model, inputs, *, batch_size=None, row_multiple=64):
     """``model`` on ``inputs`` (arrays sharing their first axis), batch by batch.
 
     Each batch is zero-padded to a multiple of ``row_multiple`` rows: the CPU
     kernels round differently for rows in a partial block, and padding makes a
     sequence's result independent of its batch-mates, its position and the
     number of sequences asked for at once. Only one batch of intermediates is
-    held at a time.
+    held at a time; ``batch_size=None`` takes the backend's default
+    (``PREDICT_BATCH``).
     """
     outputs = []
+    batch_size = batch_size or _predict_batch()
     with retracing_notes_silenced():
         for start in range(0, len(inputs[0]), batch_size):
             chunk = [x[start : start + batch_size] for x in inputs]
@@ -601,9 +610,7 @@ def predict(model, inputs, *, batch_size=PREDICT_BATCH, row_multiple=64):
     return np.concatenate(outputs) if len(outputs) > 1 else outputs[0]
 
 
-def predict_sequences(
-    model, values, lengths, *, batch_size=PREDICT_BATCH, row_multiple=64
-):
+def predict_sequences(model, values, lengths, *, batch_size=None, row_multiple=64):
     """``model`` on ``[values, mask]``, each batch cut to its longest sequence.
 
     Batches group similar lengths (:func:`length_buckets` without shuffling).
@@ -613,7 +620,7 @@ def predict_sequences(
     """
     outputs = None
     with retracing_notes_silenced():
-        for rows in length_buckets(lengths, batch_size):
+        for rows in length_buckets(lengths, batch_size or _predict_batch()):
             steps = max(1, int(lengths[rows].max()))
             chunk = [values[rows, :steps], np.arange(steps) < lengths[rows, None]]
             out = _predict_rows(model, chunk, row_multiple)
