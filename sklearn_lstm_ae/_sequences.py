@@ -476,16 +476,11 @@ def sizes_spread(padded):
     ``SIZES_SPREAD`` times the 10th, and the 10th is above 0 (a channel that
     is constant within most sequences has no size to even out).
     """
-    mask = padded.mask[..., None]
-    count = padded.lengths[:, None]
     rows = padded.lengths >= 2
     if rows.sum() < 2:
         return False
-    values = padded.values.astype(np.float64)
-    mean = (values * mask).sum(axis=1) / np.maximum(count, 1)
-    square = (((values - mean[:, None]) * mask) ** 2).sum(axis=1)
-    sizes = np.sqrt(square / np.maximum(count, 1))[rows]
-    low, high = np.percentile(sizes, [10, 90], axis=0)
+    _, sizes = _centred_and_sizes(padded)
+    low, high = np.percentile(sizes[rows, 0], [10, 90], axis=0)
     return bool(np.all(low > 0) and np.all(high >= SIZES_SPREAD * low))
 
 
@@ -495,14 +490,21 @@ def standardize_each(padded):
     A channel that is constant within a sequence is only centred; padding
     stays 0 and an empty sequence stays empty.
     """
+    centred, scale = _centred_and_sizes(padded)
+    scale[scale < 1e-12] = 1.0
+    return Padded((centred / scale).astype(np.float32), padded.lengths)
+
+
+def _centred_and_sizes(padded):
+    """Each sequence's channels centred on their mean over the real steps
+    (padding 0), and their standard deviations, shape ``(n, 1, channels)``;
+    float64."""
     mask = padded.mask[..., None]
     count = np.maximum(padded.lengths, 1)[:, None, None]
     values = padded.values.astype(np.float64)
     mean = (values * mask).sum(axis=1, keepdims=True) / count
     centred = (values - mean) * mask
-    scale = np.sqrt((centred**2).sum(axis=1, keepdims=True) / count)
-    scale[scale < 1e-12] = 1.0
-    return Padded((centred / scale).astype(np.float32), padded.lengths)
+    return centred, np.sqrt((centred**2).sum(axis=1, keepdims=True) / count)
 
 
 def fill_padding(values, lengths, fill):

@@ -272,12 +272,13 @@ class Batches(keras.utils.PyDataset):
         import tensorflow as tf
 
         n_batches = len(self)
-        epoch = [0]
+        epoch = 0  # of the current plan
 
         def batch(k):
+            nonlocal epoch
             index, k_epoch = int(k) % n_batches, int(k) // n_batches
-            if k_epoch != epoch[0]:
-                epoch[0] = k_epoch
+            if k_epoch != epoch:
+                epoch = k_epoch
                 self.on_epoch_end()
             return self._batch(self._batches[index])
 
