@@ -167,9 +167,10 @@ default="auto"
         Maximum number of epochs.
     shuffle : bool, default=True
         Shuffle the training sequences every epoch (seeded by
-        ``random_state``). For long sequences of spread lengths each batch
-        is drawn from one of up to four bands of similar length, to cut
-        padding. ``False`` keeps the data's order.
+        ``random_state``), starting from an order set by their values, so the
+        order of ``X`` does not change the fit. For long sequences of spread
+        lengths each batch is drawn from one of up to four bands of similar
+        length, to cut padding. ``False`` keeps the data's order.
     tol : float, default=1e-4
         How much an epoch must lower the monitored loss (validation loss with
         ``early_stopping``, else training loss) to count as an improvement:
@@ -502,9 +503,11 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             Weight of each sequence in the training loss, in the per-channel
             standardisation and, with ``early_stopping``, in the validation
             loss. Finite and non-negative, not all zero; ``None`` weighs every
-            sequence 1. A sequence of weight 0 counts for nothing (down-weight
-            known anomalies this way); multiplying every weight by one number
-            changes nothing. See the user guide's "Training" page.
+            sequence 1. Whole-number weights act as copies: weight k trains
+            exactly as k copies of the sequence would, and weight 0 as leaving
+            it out (down-weight known anomalies this way). Multiplying every
+            weight by one number changes nothing. See the user guide's
+            "Training" page.
 
         Returns
         -------
@@ -601,6 +604,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         network, training = keras_modules()
         padded = self._read(X, reset=not warm)
         weights = _checked_sample_weight(sample_weight, len(padded.lengths))
+        # A whole-number weight k becomes k copies and weight 0 none, in an
+        # order set by the sequences: so a weight of k trains exactly as k
+        # copies would, in whatever order the sequences came.
+        padded, weights, _ = _sequences.training_rows(
+            padded, weights, keep_order=not self.shuffle
+        )
         loss = self._loss_kind(padded, self.loss_ if warm else None)
         arch = network.Architecture(
             n_channels=padded.values.shape[2],

@@ -512,3 +512,67 @@ def fill_padding(values, lengths, fill):
     out = np.array(values, dtype=np.float32, copy=True)
     out[np.arange(out.shape[1]) >= lengths[:, None]] = fill
     return out
+
+
+def training_rows(padded, weights, *, keep_order=False):
+    """The training sequences in the order and weights batching uses.
+
+    Returns ``(Padded, weights, rows)``, where ``rows`` indexes ``padded``.
+    Weights proportional to whole numbers act as copies (see
+    :func:`_as_counts`): a sequence of weight k comes k times, each of weight
+    1. Other weights stay weights. Sequences of weight 0 are dropped. The rows
+    come in an order set by each sequence's values (its real steps) and
+    weight alone (``keep_order``: the data's order), so repeating a sequence
+    k times, giving it weight k, or listing the sequences in another order
+    all give the same rows.
+    """
+    counts = _as_counts(weights)
+    if counts is None:
+        counts = (weights > 0).astype(np.int64)
+        weights = weights.astype(np.float64)
+    else:
+        weights = np.ones(len(weights))
+    order = np.flatnonzero(counts)
+    if not keep_order:
+        import hashlib
+
+        digests = np.array(
+            [
+                hashlib.blake2b(
+                    padded.values[i, : padded.lengths[i]].tobytes(), digest_size=16
+                ).digest()
+                for i in order
+            ],
+            dtype="S16",
+        )
+        order = order[np.lexsort((weights[order], digests))]
+    rows = np.repeat(order, counts[order])
+    if np.array_equal(rows, np.arange(len(counts))):
+        return padded, weights, rows
+    return Padded(padded.values[rows], padded.lengths[rows]), weights[rows], rows
+
+
+# Weights act as copies while the copies average at most this many per
+# sequence; beyond, each sequence is batched once with its weight, so that
+# weights such as (1, 10**6) cannot grow an epoch a hundred-thousandfold.
+MAX_COPIES = 10
+
+
+def _as_counts(weights):
+    """Non-negative ``weights`` as int64 copy counts with no common factor,
+    or None.
+
+    The counts are proportional to the weights: the weights' ratios to the
+    smallest positive one, times the smallest whole number up to
+    ``MAX_COPIES`` that makes them all whole. None where there is none, or
+    where the counts would average more than ``MAX_COPIES`` per sequence.
+    """
+    ratios = weights / weights[weights > 0].min()
+    for times in range(1, MAX_COPIES + 1):
+        scaled = ratios * times
+        counts = np.round(scaled)
+        if np.all(np.abs(scaled - counts) <= 1e-9 * np.maximum(counts, 1)):
+            if counts.sum() > MAX_COPIES * np.count_nonzero(counts):
+                return None
+            return counts.astype(np.int64)
+    return None

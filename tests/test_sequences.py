@@ -18,6 +18,7 @@ from sklearn_lstm_ae._sequences import (
     sizes_spread,
     standardize_each,
     to_padded,
+    training_rows,
 )
 
 RNG = np.random.RandomState(0)
@@ -697,3 +698,64 @@ def test_masked_arrays_in_the_channels_first_layout_read_like_their_transpose():
         got = to_padded(first, channels_first=True)
         np.testing.assert_array_equal(got.lengths, [2] * len(got.lengths))
         _assert_padded_equal(got, expected.values, expected.lengths)
+
+
+def _same_rows(one, other):
+    for a, b in zip(one, other, strict=True):
+        np.testing.assert_array_equal(a.values, b.values)
+        np.testing.assert_array_equal(a.lengths, b.lengths)
+
+
+def test_training_rows_turn_whole_weights_into_copies_in_an_order_of_their_own():
+    seqs = [RNG.normal(size=(n, 2)) for n in (4, 2, 3, 0)]
+    # A sequence with a trailing zero step is not the shorter one.
+    seqs.append(np.r_[seqs[1], np.zeros((1, 2))])
+    weights = np.array([2.0, 1.0, 0.0, 3.0, 1.0])
+    padded, out_weights, rows = training_rows(to_padded(seqs), weights)
+    # Each sequence as often as its weight says, each copy of weight 1.
+    np.testing.assert_array_equal(np.bincount(rows, minlength=5), [2, 1, 0, 3, 1])
+    np.testing.assert_array_equal(out_weights, np.ones(7))
+    for values, length, row in zip(padded.values, padded.lengths, rows, strict=True):
+        assert length == len(seqs[row])
+        np.testing.assert_array_equal(values[:length], seqs[row].astype(np.float32))
+    # Copies, proportional weights and another order give the same rows.
+    copies = [
+        seq for seq, k in zip(seqs, weights.astype(int), strict=True) for _ in range(k)
+    ]
+    order = RNG.permutation(len(copies))
+    others = [
+        training_rows(to_padded([copies[i] for i in order]), np.ones(len(copies))),
+        training_rows(to_padded(seqs), weights / 4),
+        training_rows(to_padded(seqs), weights * 0.3),
+    ]
+    _same_rows([padded] * 3, [other[0] for other in others])
+    for _, other_weights, _ in others:
+        np.testing.assert_array_equal(other_weights, out_weights)
+    # keep_order: the data's order, copies together.
+    _, _, kept = training_rows(to_padded(seqs), weights, keep_order=True)
+    np.testing.assert_array_equal(kept, [0, 0, 1, 3, 3, 3, 4])
+
+
+def test_training_rows_keep_weights_that_are_not_whole_or_copy_too_much():
+    seqs = [RNG.normal(size=(3, 1)) for _ in range(4)]
+    for weights in ([0.31, 0.0, 1.0, 0.7], [1.0, 0.0, 1e6, 2.0]):
+        weights = np.array(weights)
+        padded, out_weights, rows = training_rows(to_padded(seqs), weights)
+        np.testing.assert_array_equal(np.sort(rows), [0, 2, 3])  # each once
+        np.testing.assert_array_equal(out_weights, weights[rows])
+        # Equal sequences of other weights go by weight: the order of X does
+        # not count.
+        both, both_weights = seqs + seqs, np.r_[weights, weights / 2 + 0.1]
+        order = RNG.permutation(len(both))
+        twice = training_rows(to_padded(both), both_weights)
+        again = training_rows(to_padded([both[i] for i in order]), both_weights[order])
+        _same_rows([twice[0]], [again[0]])
+        np.testing.assert_array_equal(twice[1], again[1])
+
+
+def test_training_rows_leave_whole_weights_in_order_untouched():
+    padded = to_padded(SEQS)
+    same, weights, rows = training_rows(padded, np.full(3, 2.5), keep_order=True)
+    assert same is padded
+    np.testing.assert_array_equal(weights, np.ones(3))
+    np.testing.assert_array_equal(rows, [0, 1, 2])
