@@ -53,7 +53,8 @@ def _fit_in_subprocess(env_update):
         """
     )
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    env.update(env_update)
+    # TensorFlow's own log lines are at stake, whatever backend the suite runs.
+    env.update(env_update, KERAS_BACKEND="tensorflow")
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env
     )

@@ -13,7 +13,7 @@ import pytest
 from conftest import tiny
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from sklearn_lstm_ae import _sequences, _training
+from sklearn_lstm_ae import _network, _sequences, _training
 
 
 def test_history_loss_curve_and_n_iter_agree(X3):
@@ -330,6 +330,34 @@ def test_length_bands_only_where_they_save_padding(low, high, expected):
     batches = training.Batches(values, lengths, 32, shuffle=True)
     assert batches._bands == expected
     assert training.Batches(values, lengths, 32)._bands == 1  # shuffle=False
+
+
+def test_full_rows_top_up_short_batches_with_rows_the_loss_ignores():
+    # What JAX trains on: every batch as wide as the largest, so its step
+    # compiles once; the rows added change no loss.
+    rng = np.random.RandomState(0)
+    lengths = rng.randint(1, 9, size=37)
+    values = rng.normal(size=(37, 8, 2)).astype(np.float32)
+    values *= (np.arange(8) < lengths[:, None])[..., None]
+    params = dict(weights=rng.uniform(0.5, 2.0, size=37), shuffle=True, seed=1)
+    plain = _training.Batches(values, lengths, 16, **params)
+    full = _training.Batches(values, lengths, 16, full_rows=True, **params)
+    loss = _network.masked_loss("mse")
+    assert sorted(len(plain[i][1]) for i in range(len(plain))) == [5, 16, 16]
+    for i in range(len(plain)):
+        (v, m), t = plain[i]
+        (fv, fm), ft = full[i]
+        n = len(v)
+        assert len(fv) == len(fm) == len(ft) == 16
+        for short, topped in [(v, fv), (m, fm), (t, ft)]:
+            np.testing.assert_array_equal(topped[:n], short)
+            assert not topped[n:].any()  # empty rows of weight 0
+        pred = rng.normal(size=(16, t.shape[1], 3)).astype(np.float32)
+        assert float(loss(ft, pred)) == pytest.approx(float(loss(t, pred[:n])), 1e-6)
+    # A training set smaller than one batch is one batch of its own size.
+    assert (
+        len(_training.Batches(values[:5], lengths[:5], 16, full_rows=True)[0][1]) == 5
+    )
 
 
 @pytest.mark.skipif(
