@@ -582,6 +582,15 @@ def test_integer_weights_are_repeated_sequences_of_variable_length(ragged):
     _assert_same_fit(weighted, tiny(batch_size=4).fit(repeated), ragged)
 
 
+def test_partial_fit_takes_whole_weights_as_copies_too(X3):
+    weights = np.random.RandomState(1).randint(0, 4, size=len(X3))
+    repeated, weighted = tiny(batch_size=4), tiny(batch_size=4)
+    for _ in range(2):
+        repeated.partial_fit(np.repeat(X3, weights, axis=0))
+        weighted.partial_fit(X3[::-1], sample_weight=weights[::-1])
+    _assert_same_fit(weighted, repeated, X3)
+
+
 def test_the_order_of_the_training_sequences_matters_only_without_shuffle(X3):
     order = np.random.RandomState(2).permutation(len(X3))
     _assert_same_fit(tiny(batch_size=8).fit(X3[order]), tiny(batch_size=8).fit(X3), X3)
