@@ -444,7 +444,7 @@ def run_epochs(
     # rows, counts that batch as a full one), but they would change a
     # batch's own statistics (code_scaling="batch"): such a model keeps its
     # short batches.
-    full_rows = keras.backend.backend() == "jax" and not any(
+    full_rows = _compiles_per_shape() and not any(
         isinstance(layer, _network.BatchRMSScaling)
         for layer in model._flatten_layers(include_self=False)
     )
@@ -607,6 +607,12 @@ PREDICT_BATCH = {"torch": 1024}
 DEFAULT_PREDICT_BATCH = 256
 
 
+def _compiles_per_shape():
+    """Whether the backend compiles a step for each input shape it meets
+    (JAX); TensorFlow traces once for every shape, torch runs eagerly."""
+    return keras.backend.backend() == "jax"
+
+
 def _predict_batch():
     return PREDICT_BATCH.get(keras.backend.backend(), DEFAULT_PREDICT_BATCH)
 
@@ -656,9 +662,9 @@ def predict_sequences(model, values, lengths, *, batch_size=None, row_multiple=6
 def _predict_rows(model, chunk, row_multiple):
     rows = len(chunk[0])
     padded_rows = -(-rows // row_multiple) * row_multiple
-    if keras.backend.backend() == "jax":
-        # One compilation per shape: a power of two of rows, so a transform
-        # of 4000 sequences compiles once, not again for its last batch.
+    if _compiles_per_shape():
+        # A power of two of rows, so a transform of 4000 sequences compiles
+        # once, not again for its last batch.
         padded_rows = 1 << (padded_rows - 1).bit_length()
     if padded_rows != rows:
         chunk = [_pad_rows(x, padded_rows) for x in chunk]
