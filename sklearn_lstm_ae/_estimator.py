@@ -1234,8 +1234,11 @@ def _checked_sample_weight(sample_weight, n_samples):
 
 def _standardized(padded, mean, scale):
     """``padded`` with its real steps standardised; padding stays 0."""
-    values = (padded.values - mean) / scale * padded.mask[..., None]
-    return _sequences.Padded(values.astype(np.float32), padded.lengths)
+    values = padded.values - mean
+    values /= scale
+    if np.any(padded.lengths < values.shape[1]):
+        values *= padded.mask[..., None]
+    return _sequences.Padded(values.astype(np.float32, copy=False), padded.lengths)
 
 
 class _LossCopy:

@@ -374,6 +374,12 @@ def to_padded(X, *, mask_value=None, channels_first=False, what="X"):
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{what} holds 0 sequences; at least 1 is required.")
+    if _plainly_full(arr, mask_value):
+        with np.errstate(over="ignore"):
+            values = np.array(arr, dtype=np.float32)
+        if arr.dtype.kind == "f" and arr.dtype.itemsize > 4:
+            _refuse_overflow(values, what)
+        return Padded(values, np.full(len(arr), arr.shape[1], dtype=np.int64))
     lengths = _lengths_and_check(arr, mask_value, what)
     n_steps = max(1, int(lengths.max()))
     values = np.zeros((arr.shape[0], n_steps, arr.shape[2]), dtype=np.float32)
@@ -381,6 +387,21 @@ def to_padded(X, *, mask_value=None, channels_first=False, what="X"):
     inside = np.arange(keep) < lengths[:, None]
     with np.errstate(over="ignore"):
         values[:, :keep] = np.where(inside[:, :, None], arr[:, :keep], 0.0)
+    _refuse_overflow(values, what)
+    return Padded(values, lengths)
+
+
+def _plainly_full(arr, mask_value):
+    """Whether every sequence of a 3-D array is whole and finite: no step to
+    read as padding and nothing to refuse, the usual case, which one sum
+    settles (a NaN or infinity anywhere makes it non-finite; so may a huge
+    float64 sum, which then takes the full check)."""
+    if mask_value is not None or 0 in arr.shape:
+        return False
+    return bool(np.isfinite(np.add.reduce(arr, axis=None, dtype=np.float64)))
+
+
+def _refuse_overflow(values, what):
     # Inputs are finite by now, so an infinity here is a float32 overflow.
     _refuse_steps(
         np.isinf(values).any(axis=2),
@@ -390,7 +411,6 @@ def to_padded(X, *, mask_value=None, channels_first=False, what="X"):
             "Scale the data."
         ),
     )
-    return Padded(values, lengths)
 
 
 def _ragged_to_padded(X, mask_value, channels_first, what):

@@ -250,6 +250,47 @@ def test_to_padded_does_not_modify_its_input():
     np.testing.assert_array_equal(X, before)
 
 
+@pytest.mark.parametrize(
+    "X",
+    [
+        RNG.normal(size=(3, 4, 2)),
+        RNG.normal(size=(3, 4, 2)).astype(np.float32),
+        RNG.randint(-5, 5, size=(3, 4, 2)),
+        RNG.random_sample((3, 4, 2)) > 0.5,
+        np.array([[[-0.0, 1.0]], [[0.0, -2.0]]]),
+    ],
+    ids=["float64", "float32", "int", "bool", "signed_zeros"],
+)
+def test_whole_sequences_read_as_their_values(X):
+    # Finite arrays without padding take a short path; it must give what the
+    # full check gives: every step real, the values as float32, the array's
+    # sign of zero kept.
+    result = to_padded(X)
+    np.testing.assert_array_equal(result.lengths, [X.shape[1]] * len(X))
+    assert result.values.dtype == np.float32
+    np.testing.assert_array_equal(result.values, X.astype(np.float32))
+    np.testing.assert_array_equal(np.signbit(result.values), np.signbit(X))
+    assert not np.shares_memory(result.values, X)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e39])
+@pytest.mark.parametrize("where", [(0, 0, 0), (1, 2, 1)])
+def test_one_bad_value_in_whole_sequences_is_found(bad, where):
+    X = RNG.normal(size=(2, 3, 2))
+    X[where] = bad
+    if np.isnan(bad) and where == (1, 2, 1):
+        # A NaN in one channel of a last step is data, not padding.
+        match = r"NaN inside a sequence \(sample 1, step 2\)"
+    elif np.isnan(bad):
+        match = r"NaN inside a sequence \(sample 0, step 0\)"
+    elif np.isinf(bad):
+        match = rf"infinity \(sample {where[0]}, step {where[1]}\)"
+    else:
+        match = rf"too large for float32 \(sample {where[0]}, step {where[1]}\)"
+    with pytest.raises(ValueError, match=match):
+        to_padded(X)
+
+
 # ---------------------------------------------------------------- bad inputs
 def _masked(shape, index):
     X = np.ma.masked_array(np.ones(shape), mask=False)

@@ -135,6 +135,24 @@ def test_length_sorted_batches_equal_one_at_a_time_and_trace_once(ragged):
         assert est.encoder_.predict_function.experimental_get_tracing_count() == 1
 
 
+def test_direct_calls_of_the_trace_give_keras_results(ragged):
+    """transform calls its trace directly; Keras's own call gives the same."""
+    from sklearn_lstm_ae import _backend, _sequences
+
+    _, training = _backend.keras_modules()
+    est = tiny().fit(ragged)
+    encoder = est.encoder_
+    padded = _sequences.to_padded(ragged)
+    rows = [padded.values, padded.mask]
+    expected = np.asarray(encoder.predict_on_batch(rows))
+    np.testing.assert_allclose(training.predict(encoder, rows), expected, atol=1e-6)
+    # A model whose predict function Keras replaces (as compiling it again
+    # does) is traced again, not served from the old function's trace.
+    encoder.predict_function = None
+    np.testing.assert_allclose(training.predict(encoder, rows), expected, atol=1e-6)
+    assert encoder.predict_function is not None
+
+
 def test_patch_size_auto_reads_long_sequences_in_few_narrow_patches():
     rng = np.random.RandomState(0)
     short = tiny().fit(rng.normal(size=(8, 64, 1)))
