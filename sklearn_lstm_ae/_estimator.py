@@ -669,6 +669,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             entry.model, train, val, epochs=epochs, batch_size=self.batch_size,
             shuffle=self.shuffle, seed=run_seed, stop=stop,
             callbacks=user_callbacks, verbose=self.verbose,
+            batch_statistics=entry.arch.code_scaling == "batch",
         )  # fmt: skip
         if interrupted:
             warnings.warn(

@@ -427,7 +427,7 @@ VALIDATION_BATCH = 1024
 
 def run_epochs(
     model, train, val, *, epochs, batch_size, shuffle, seed, stop, callbacks,
-    verbose,
+    verbose, batch_statistics=False,
 ):  # fmt: skip
     """Train ``model`` (compiled) for up to ``epochs`` epochs with Keras's fit.
 
@@ -439,7 +439,8 @@ def run_epochs(
     diverged, interrupted, plateau)``: the per-epoch logs, whether a batch's
     loss became NaN or infinite, whether Ctrl-C stopped training, and the
     :class:`StopOnPlateau` that ran (its ``stopped`` says whether it fired),
-    or None.
+    or None. ``batch_statistics``: whether the model computes statistics over
+    a batch's rows (``code_scaling="batch"``).
     """
     (train, train_weights), (val, val_weights) = train, val or (None, None)
     # JAX compiles a step per input shape: topping up the last batch saved
@@ -448,10 +449,7 @@ def run_epochs(
     # rows, counts that batch as a full one), but they would change a
     # batch's own statistics (code_scaling="batch"): such a model keeps its
     # short batches.
-    full_rows = _compiles_per_shape() and not any(
-        isinstance(layer, _network.BatchRMSScaling)
-        for layer in model._flatten_layers(include_self=False)
-    )
+    full_rows = _compiles_per_shape() and not batch_statistics
     batches = Batches(
         train.values, train.lengths, batch_size, weights=train_weights,
         shuffle=shuffle, seed=seed, full_rows=full_rows,
