@@ -837,8 +837,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         padded = self._scaled(self._read(X, reset=False))
         _, training = keras_modules()
         return training.predict_sequences(
-            self._entry.encoder, padded.values, padded.lengths
-        )
+            self._entry.encoder, padded.values, padded.lengths,
+            batch_size=training.predict_rows(self._entry.arch, padded.values.shape[1]),
+        )  # fmt: skip
 
     def inverse_transform(self, X):
         """Decode codes back into sequences.
@@ -872,7 +873,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 f"{type(self).__name__} have n_components={self.n_components}."
             )
         _, training = keras_modules()
-        decoded = training.predict(self._entry.decoder(self.n_timesteps_), [codes])
+        decoded = training.predict(
+            self._entry.decoder(self.n_timesteps_), [codes],
+            batch_size=training.predict_rows(
+                self._entry.arch, self.n_timesteps_, decoder=True
+            ),
+        )  # fmt: skip
         values = decoded[..., :-1] * self.channel_scale_ + self.channel_mean_
         exists = decoded[..., -1] > 0
         if self._variable_length:
@@ -904,8 +910,11 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         mask = padded.mask
         _, training = keras_modules()
         decoded = training.predict_sequences(
-            self._entry.model, self._scaled(padded).values, padded.lengths
-        )[..., :-1]
+            self._entry.model, self._scaled(padded).values, padded.lengths,
+            batch_size=training.predict_rows(
+                self._entry.arch, padded.values.shape[1], decoder=True
+            ),
+        )[..., :-1]  # fmt: skip
         decoded = decoded * self.channel_scale_ + self.channel_mean_
         if self.standardize_ == "sequence":  # compared in each sequence's units
             padded = _sequences.standardize_each(padded)

@@ -464,6 +464,13 @@ class Architecture:
         return (*self.hidden_layer_sizes, self.n_components)
 
     @property
+    def encoder_widths(self):
+        """The encoder layers' outputs, each step: with pooling, the last is
+        a third of the code (last state, mean and max make the code)."""
+        *widths, last = self.encoder_sizes
+        return (*widths, -(-last // 3) if self.pooling else last)
+
+    @property
     def decoder_sizes(self):
         return tuple(reversed(self.encoder_sizes))
 
@@ -533,12 +540,10 @@ def build(arch):
         steps, real = values, mask
     reads = ReadSteps(name="read_steps")(real)
     h = steps
-    for i, width in enumerate(arch.encoder_sizes):
-        last = i == len(arch.encoder_sizes) - 1
-        if last and arch.pooling:
-            # Last state, mean and max over the real steps, each a third of
-            # the code: the last state of a long sequence forgets its start.
-            width = -(-width // 3)
+    for i, width in enumerate(arch.encoder_widths):
+        # With pooling: last state, mean and max over the real steps, each a
+        # third of the code: the last state of a long sequence forgets its start.
+        last = i == len(arch.encoder_widths) - 1
         layer = _encoder_layer(
             arch, width, return_sequences=not last or arch.pooling,
             name=f"encoder_{i}",
@@ -594,9 +599,7 @@ def weight_shapes(arch):
     size = arch.patch_size
     # A patch holds each of its steps' channels and mask (see Patches).
     inputs = arch.n_channels if size == 1 else size * (arch.n_channels + 1)
-    for i, width in enumerate(arch.encoder_sizes):
-        if i == len(arch.encoder_sizes) - 1 and arch.pooling:
-            width = -(-width // 3)
+    for width in arch.encoder_widths:
         if not arch.bidirectional:
             yield from cell(width, inputs)
         else:

@@ -598,15 +598,40 @@ def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed, *, reus
     return entry, lease
 
 
-# Sequences per prediction batch. On the speed benchmark (4000 sequences of 40
-# steps, one thread) a 32-unit encoder on TensorFlow took 0.070 s in batches
-# of 256 to 512 against 0.097 s in batches of 1024, whose per-step gate
-# activations no longer fit the CPU's cache; the default network's transform,
-# score and inverse_transform were as fast or faster at 256. JAX: 0.089 s
-# against 0.11 s. Keras's torch backend pays more per call: 0.43 s at 256
-# against 0.26 s at 1024, so it keeps 1024.
+# Sequences per prediction batch. Keras's torch backend pays more per call:
+# 0.43 s at 256 against 0.26 s at 1024 on the speed benchmark (4000 sequences
+# of 40 steps), so it keeps 1024; JAX took 0.089 s at 256 against 0.11 s at
+# 1024. TensorFlow: see predict_rows.
 PREDICT_BATCH = {"torch": 1024}
 DEFAULT_PREDICT_BATCH = 256
+# TensorFlow's block LSTM writes its gate activations for every step, so a
+# block of rows is fastest while rows x recurrent steps x units stays in the
+# CPU's cache. Measured here (one thread, 4000 or fewer sequences, the
+# default 32-unit encoder unless said), the fastest of 64..1024 rows:
+#    12 steps:               1024 rows 0.037 s, 512 0.043 s, 256 0.053 s
+#    40 steps:               512 0.084 s, 256 0.089-0.10 s, 1024 0.103 s
+#    40 steps, 64 units:     256 0.24 s, 128 0.26 s, 512 0.27-0.40 s
+#    60 steps (patches of 5): 256 0.099 s, 128 0.114 s, 512 0.14 s
+#    128 steps (patches of 10): 128 0.12 s, 256 0.138 s, 64 0.15 s
+# Each time the fastest was the most rows (a power of two) with rows x steps
+# x units at most PREDICT_CACHE_BUDGET.
+PREDICT_CACHE_BUDGET = 640 * 1024
+MAX_PREDICT_ROWS = 1024
+
+
+def predict_rows(arch, n_steps, *, decoder=False):
+    """Sequences per prediction batch for the encoder of ``arch`` (with
+    ``decoder``: its decoder too) over sequences of up to ``n_steps`` steps."""
+    if keras.backend.backend() != "tensorflow":
+        return _predict_batch()
+    steps = -(-max(1, n_steps) // arch.patch_size)
+    # An odd-width bidirectional layer runs both directions at full width.
+    units = [
+        w * (2 if arch.bidirectional and w % 2 else 1) for w in arch.encoder_widths
+    ]
+    units = max(units + list(arch.decoder_sizes if decoder else []))
+    rows = max(1, PREDICT_CACHE_BUDGET // (steps * units))
+    return max(64, min(MAX_PREDICT_ROWS, 1 << (rows.bit_length() - 1)))
 
 
 def _compiles_per_shape():

@@ -738,3 +738,30 @@ def test_warm_start_refuses_another_loss_object(X3):
     est.set_params(loss=keras.losses.Huber(delta=2.0))
     with pytest.raises(ValueError, match="must not change between calls"):
         est.fit(X3)
+
+
+def test_prediction_blocks_hold_as_many_sequences_as_fit_the_cache_budget():
+    import dataclasses
+
+    arch = _network.Architecture(
+        8, 96, (), "lstm", False, 0.0, 0.0, "linear", pooling=True
+    )
+    assert arch.encoder_widths == (32,)  # a third of the code, with pooling
+
+    def rows(n_steps, **changes):
+        changed = dataclasses.replace(arch, **changes)
+        return _training.predict_rows(changed, n_steps, decoder=False)
+
+    if keras.backend.backend() != "tensorflow":
+        assert rows(40) == _training._predict_batch()
+        return
+    # The shapes measured for PREDICT_CACHE_BUDGET, each at its fastest.
+    assert [rows(12), rows(40), rows(128)] == [1024, 512, 128]
+    assert rows(300, patch_size=5) == 256  # 60 recurrent steps
+    assert rows(40, n_components=64, pooling=False) == 256  # 64 units
+    # The decoder is as wide as the code; an odd-width bidirectional layer
+    # runs two full-width directions; very long sequences still get 64 rows.
+    assert _training.predict_rows(arch, 40, decoder=True) == 128
+    assert rows(40, n_components=93, bidirectional=True) == 256  # 2 x 31 units
+    assert rows(40, n_components=96, bidirectional=True) == 512
+    assert rows(10**6) == 64
