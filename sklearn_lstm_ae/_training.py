@@ -606,15 +606,21 @@ PREDICT_BATCH = {"torch": 1024}
 DEFAULT_PREDICT_BATCH = 256
 # TensorFlow's block LSTM writes its gate activations for every step, so a
 # block of rows is fastest while rows x recurrent steps x units stays in the
-# CPU's cache. Measured here (one thread, 4000 or fewer sequences, the
-# default 32-unit encoder unless said), the fastest of 64..1024 rows:
-#    12 steps:               1024 rows 0.037 s, 512 0.043 s, 256 0.053 s
-#    40 steps:               512 0.084 s, 256 0.089-0.10 s, 1024 0.103 s
-#    40 steps, 64 units:     256 0.24 s, 128 0.26 s, 512 0.27-0.40 s
-#    60 steps (patches of 5): 256 0.099 s, 128 0.114 s, 512 0.14 s
-#    128 steps (patches of 10): 128 0.12 s, 256 0.138 s, 64 0.15 s
-# Each time the fastest was the most rows (a power of two) with rows x steps
-# x units at most PREDICT_CACHE_BUDGET.
+# CPU's cache. Measured here (one thread, the least CPU time of 3 to 7 runs
+# each; the default network, whose encoder is 32 units wide and decoder 96,
+# unless said), the fastest blocks of 64..1024 rows and the rule's choice:
+#                              encoder (transform)    whole (score)
+#    12 steps, 3 channels      512-1024 / 1024        512 / 256 (5% slower)
+#    24 steps, 1 channel       512-1024 / 512         256 / 128 (6% slower)
+#    40 steps, 8 channels      128-512 / 512          128-256 / 128
+#    40 steps, 32-unit decoder 512 / 512              128-256 / 256
+#    60 steps (300, patch 5)   256-512 / 256          64 / 64
+#    128 steps (1280, patch 10) 128-512 / 128         64 / 64
+# The rule: the most rows (a power of two) with rows x steps x units at most
+# PREDICT_CACHE_BUDGET, where units are the widest encoder layer's, plus the
+# widest decoder layer's for the decoder or the whole network. Blocks of
+# 1024 were never the fastest but for the shortest sequences, and a fixed
+# 256 was up to 25% slower on the longest.
 PREDICT_CACHE_BUDGET = 640 * 1024
 MAX_PREDICT_ROWS = 1024
 
@@ -629,7 +635,7 @@ def predict_rows(arch, n_steps, *, decoder=False):
     units = [
         w * (2 if arch.bidirectional and w % 2 else 1) for w in arch.encoder_widths
     ]
-    units = max(units + list(arch.decoder_sizes if decoder else []))
+    units = max(units) + (max(arch.decoder_sizes) if decoder else 0)
     rows = max(1, PREDICT_CACHE_BUDGET // (steps * units))
     return max(64, min(MAX_PREDICT_ROWS, 1 << (rows.bit_length() - 1)))
 

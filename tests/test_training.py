@@ -759,9 +759,14 @@ def test_prediction_blocks_hold_as_many_sequences_as_fit_the_cache_budget():
     assert [rows(12), rows(40), rows(128)] == [1024, 512, 128]
     assert rows(300, patch_size=5) == 256  # 60 recurrent steps
     assert rows(40, n_components=64, pooling=False) == 256  # 64 units
-    # The decoder is as wide as the code; an odd-width bidirectional layer
-    # runs two full-width directions; very long sequences still get 64 rows.
-    assert _training.predict_rows(arch, 40, decoder=True) == 128
+    # With the decoder (as wide as the code), both count; an odd-width
+    # bidirectional layer runs two full-width directions; very long sequences
+    # still get 64 rows.
+    assert _training.predict_rows(arch, 40, decoder=True) == 128  # 32 + 96 units
+    assert _training.predict_rows(arch, 12, decoder=True) == 256
+    assert rows(40, n_components=32, pooling=False) == 512
+    changed = dataclasses.replace(arch, n_components=32, pooling=False)
+    assert _training.predict_rows(changed, 40, decoder=True) == 256  # 32 + 32
     assert rows(40, n_components=93, bidirectional=True) == 256  # 2 x 31 units
     assert rows(40, n_components=96, bidirectional=True) == 512
     assert rows(10**6) == 64
