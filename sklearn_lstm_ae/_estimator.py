@@ -836,10 +836,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         check_is_fitted(self)
         padded = self._scaled(self._read(X, reset=False))
         _, training = keras_modules()
+        rows = training.predict_batch_size(self._entry.arch, padded.values.shape[1])
         return training.predict_sequences(
-            self._entry.encoder, padded.values, padded.lengths,
-            batch_size=training.predict_rows(self._entry.arch, padded.values.shape[1]),
-        )  # fmt: skip
+            self._entry.encoder, padded.values, padded.lengths, batch_size=rows
+        )
 
     def inverse_transform(self, X):
         """Decode codes back into sequences.
@@ -875,7 +875,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         _, training = keras_modules()
         decoded = training.predict(
             self._entry.decoder(self.n_timesteps_), [codes],
-            batch_size=training.predict_rows(
+            batch_size=training.predict_batch_size(
                 self._entry.arch, self.n_timesteps_, decoder=True
             ),
         )  # fmt: skip
@@ -911,7 +911,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         _, training = keras_modules()
         decoded = training.predict_sequences(
             self._entry.model, self._scaled(padded).values, padded.lengths,
-            batch_size=training.predict_rows(
+            batch_size=training.predict_batch_size(
                 self._entry.arch, padded.values.shape[1], decoder=True
             ),
         )[..., :-1]  # fmt: skip

@@ -471,6 +471,13 @@ class Architecture:
         return (*widths, -(-last // 3) if self.pooling else last)
 
     @property
+    def encoder_units(self):
+        """Recurrent units of each encoder layer, both directions counted."""
+        if not self.bidirectional:
+            return self.encoder_widths
+        return tuple(2 * _direction_units(w) for w in self.encoder_widths)
+
+    @property
     def decoder_sizes(self):
         return tuple(reversed(self.encoder_sizes))
 
@@ -502,14 +509,22 @@ def _recurrent(arch, units, *, return_sequences, name, go_backwards=False):
     )
 
 
+def _direction_units(width):
+    """Units of each direction of a bidirectional layer ``width`` wide.
+
+    The output (and so the code) must be exactly ``width`` wide. An even width
+    is split between the directions and concatenated; Keras's Bidirectional
+    needs equal directions, so an odd width runs both at full width and
+    averages them.
+    """
+    return width // 2 if width % 2 == 0 else width
+
+
 def _encoder_layer(arch, width, *, return_sequences, name):
     if not arch.bidirectional:
         return _recurrent(arch, width, return_sequences=return_sequences, name=name)
-    # The output (and so the code) must be exactly `width` wide. An even width
-    # is split between the directions and concatenated; Keras's Bidirectional
-    # needs equal directions, so an odd width runs both at full width and
-    # averages them.
-    units, merge = (width // 2, "concat") if width % 2 == 0 else (width, "ave")
+    units = _direction_units(width)
+    merge = "concat" if 2 * units == width else "ave"
     forward = _recurrent(
         arch, units, return_sequences=return_sequences, name=f"{name}_forward"
     )
@@ -603,7 +618,7 @@ def weight_shapes(arch):
         if not arch.bidirectional:
             yield from cell(width, inputs)
         else:
-            units = width // 2 if width % 2 == 0 else width
+            units = _direction_units(width)
             yield from cell(units, inputs)
             yield from cell(units, inputs)
         inputs = width

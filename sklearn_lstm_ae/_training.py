@@ -601,7 +601,7 @@ def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed, *, reus
 # Sequences per prediction batch. Keras's torch backend pays more per call:
 # 0.43 s at 256 against 0.26 s at 1024 on the speed benchmark (4000 sequences
 # of 40 steps), so it keeps 1024; JAX took 0.089 s at 256 against 0.11 s at
-# 1024. TensorFlow: see predict_rows.
+# 1024. TensorFlow: see predict_batch_size.
 PREDICT_BATCH = {"torch": 1024}
 DEFAULT_PREDICT_BATCH = 256
 # TensorFlow's block LSTM writes its gate activations for every step, so a
@@ -625,17 +625,13 @@ PREDICT_CACHE_BUDGET = 640 * 1024
 MAX_PREDICT_ROWS = 1024
 
 
-def predict_rows(arch, n_steps, *, decoder=False):
+def predict_batch_size(arch, n_steps, *, decoder=False):
     """Sequences per prediction batch for the encoder of ``arch`` (with
     ``decoder``: its decoder too) over sequences of up to ``n_steps`` steps."""
     if keras.backend.backend() != "tensorflow":
         return _predict_batch()
     steps = -(-max(1, n_steps) // arch.patch_size)
-    # An odd-width bidirectional layer runs both directions at full width.
-    units = [
-        w * (2 if arch.bidirectional and w % 2 else 1) for w in arch.encoder_widths
-    ]
-    units = max(units) + (max(arch.decoder_sizes) if decoder else 0)
+    units = max(arch.encoder_units) + (max(arch.decoder_sizes) if decoder else 0)
     rows = max(1, PREDICT_CACHE_BUDGET // (steps * units))
     return max(64, min(MAX_PREDICT_ROWS, 1 << (rows.bit_length() - 1)))
 

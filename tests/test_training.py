@@ -750,7 +750,7 @@ def test_prediction_blocks_hold_as_many_sequences_as_fit_the_cache_budget():
 
     def rows(n_steps, **changes):
         changed = dataclasses.replace(arch, **changes)
-        return _training.predict_rows(changed, n_steps, decoder=False)
+        return _training.predict_batch_size(changed, n_steps, decoder=False)
 
     if keras.backend.backend() != "tensorflow":
         assert rows(40) == _training._predict_batch()
@@ -762,11 +762,11 @@ def test_prediction_blocks_hold_as_many_sequences_as_fit_the_cache_budget():
     # With the decoder (as wide as the code), both count; an odd-width
     # bidirectional layer runs two full-width directions; very long sequences
     # still get 64 rows.
-    assert _training.predict_rows(arch, 40, decoder=True) == 128  # 32 + 96 units
-    assert _training.predict_rows(arch, 12, decoder=True) == 256
+    assert _training.predict_batch_size(arch, 40, decoder=True) == 128  # 32 + 96 units
+    assert _training.predict_batch_size(arch, 12, decoder=True) == 256
     assert rows(40, n_components=32, pooling=False) == 512
     changed = dataclasses.replace(arch, n_components=32, pooling=False)
-    assert _training.predict_rows(changed, 40, decoder=True) == 256  # 32 + 32
+    assert _training.predict_batch_size(changed, 40, decoder=True) == 256  # 32 + 32
     assert rows(40, n_components=93, bidirectional=True) == 256  # 2 x 31 units
     assert rows(40, n_components=96, bidirectional=True) == 512
     assert rows(10**6) == 64
