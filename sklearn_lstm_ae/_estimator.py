@@ -686,6 +686,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "the learning rate or standardise the channels. The estimator was "
                 "left as it was before this call."
             )
+        training.ready_to_transform(entry)
         ran_all = len(epoch_log.get("loss", [])) == epochs
         if plateau is not None and ran_all and not plateau.stopped:
             warnings.warn(

@@ -135,6 +135,24 @@ def test_length_sorted_batches_equal_one_at_a_time_and_trace_once(ragged):
         assert est.encoder_.predict_function.experimental_get_tracing_count() == 1
 
 
+def test_a_fit_leaves_the_encoder_traced_for_transform(ragged):
+    """TensorFlow: fit traces the encoder once, so transform does not."""
+    import keras
+
+    # A code width no other test uses: a model no transform has run on.
+    est = tiny(n_components=9).fit(ragged)
+    predict_function = est._entry.encoder.predict_function
+    if keras.backend.backend() != "tensorflow":
+        # JAX compiles for each shape it meets; nothing is prepared in fit.
+        assert predict_function is None
+        return
+    assert predict_function.experimental_get_tracing_count() == 1
+    codes = est.transform(ragged + [np.ones((40, 2))])
+    assert codes.shape == (len(ragged) + 1, 9)
+    assert est._entry.encoder.predict_function is predict_function
+    assert predict_function.experimental_get_tracing_count() == 1
+
+
 def test_direct_calls_of_the_trace_give_keras_results(ragged):
     """transform calls its trace directly; Keras's own call gives the same."""
     from sklearn_lstm_ae import _backend, _sequences
