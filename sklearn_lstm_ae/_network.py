@@ -692,9 +692,9 @@ def initialize(model, arch, seed):
         name = variable.path.rsplit("/", 1)[-1]
         shape = tuple(variable.shape)
         if name == "recurrent_kernel":
-            value = _orthogonal(shape, seeds())
+            value = keras.initializers.Orthogonal(seed=seeds())(shape)
         elif name == "kernel":
-            value = _glorot_uniform(shape, seeds())
+            value = keras.initializers.GlorotUniform(seed=seeds())(shape)
         elif name == "bias":
             value = np.zeros(shape, dtype="float32")
             if "lstm_cell/" in variable.path:
@@ -709,28 +709,6 @@ def initialize(model, arch, seed):
         else:
             raise RuntimeError(f"no initial value defined for {variable.path}")
         variable.assign(value)
-
-
-# Keras's GlorotUniform and Orthogonal, drawn with NumPy: the same values on
-# every backend for one seed, and no compilation. On JAX, Keras's initialisers
-# compiled each random operation for each shape: 2.1 s of the first fit on
-# the speed benchmark, against 0.01 s for these.
-def _glorot_uniform(shape, seed):
-    receptive = int(np.prod(shape[:-2]))
-    fans = (shape[-2] + shape[-1]) * receptive
-    limit = np.sqrt(6.0 / fans)
-    rng = np.random.default_rng(seed)
-    return rng.uniform(-limit, limit, size=shape).astype("float32")
-
-
-def _orthogonal(shape, seed):
-    rows, cols = int(np.prod(shape[:-1])), shape[-1]
-    rng = np.random.default_rng(seed)
-    q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
-    q *= np.sign(np.diag(r))
-    if rows < cols:
-        q = q.T
-    return q.reshape(shape).astype("float32")
 
 
 def loss_config(loss):

@@ -69,35 +69,6 @@ def test_initialize_is_a_function_of_the_seed_alone():
     np.testing.assert_array_equal(np.delete(lstm_bias, range(4, 8)), 0.0)
 
 
-@pytest.mark.parametrize("shape", [(3, 40), (64, 256), (40, 8)])
-def test_initial_values_follow_keras_initialisers(shape):
-    """NumPy draws (the same on every backend) with Keras's distributions."""
-    ours = _network._glorot_uniform(shape, seed=1)
-    theirs = keras.ops.convert_to_numpy(keras.initializers.GlorotUniform(1)(shape))
-    limit = np.sqrt(6 / sum(shape))
-    for values in (ours, theirs):
-        assert values.dtype == np.float32 and values.shape == shape
-        assert limit * 0.8 < np.abs(values).max() <= limit
-    np.testing.assert_allclose(ours.std(), theirs.std(), rtol=0.25)
-    np.testing.assert_array_equal(ours, _network._glorot_uniform(shape, seed=1))
-    assert not np.array_equal(ours, _network._glorot_uniform(shape, seed=2))
-
-    ours = _network._orthogonal(shape, seed=1)
-    theirs = keras.ops.convert_to_numpy(keras.initializers.Orthogonal(seed=1)(shape))
-    for values in (ours, theirs):  # orthonormal along the shorter axis
-        assert values.dtype == np.float32 and values.shape == shape
-        gram = values @ values.T if shape[0] <= shape[1] else values.T @ values
-        np.testing.assert_allclose(gram, np.eye(min(shape)), atol=1e-5)
-
-
-def test_a_recurrent_layer_starts_orthogonal():
-    model, _ = _network.build(ARCH)
-    _network.initialize(model, ARCH, seed=4)
-    recurrent = model.get_layer("encoder_0").cell.recurrent_kernel.numpy()
-    assert recurrent.shape == (4, 16)  # 4 units, 4 gates
-    np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(4), atol=1e-5)
-
-
 @pytest.mark.parametrize(
     "kind",
     ["mse", "mae", "binary_crossentropy", "MeanSquaredError", "Huber", "LogCosh"],
