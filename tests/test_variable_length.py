@@ -153,6 +153,56 @@ def test_a_fit_leaves_the_encoder_traced_for_transform(ragged):
     assert predict_function.experimental_get_tracing_count() == 1
 
 
+def test_blocks_run_at_once_give_the_same_codes_in_order(ragged, monkeypatch):
+    """Prediction blocks on several threads: the same results, bit for bit."""
+    from sklearn_lstm_ae import _backend, _sequences
+
+    _, training = _backend.keras_modules()
+    est = tiny().fit(ragged)
+    padded = _sequences.to_padded(ragged)
+    rows = [padded.values, padded.mask]
+    monkeypatch.setattr(training, "_inter_op_threads", lambda: 1)
+    one_thread = training.predict_sequences(
+        est.encoder_, padded.values, padded.lengths, batch_size=2
+    )
+    whole = training.predict(est.model_, rows, batch_size=2)
+    monkeypatch.setattr(training, "_inter_op_threads", lambda: 3)
+    np.testing.assert_array_equal(
+        training.predict_sequences(
+            est.encoder_, padded.values, padded.lengths, batch_size=2
+        ),
+        one_thread,
+    )
+    np.testing.assert_array_equal(
+        training.predict(est.model_, rows, batch_size=2), whole
+    )
+    # Each sequence keeps its own code, as in one block of all of them.
+    one_block = training.predict_sequences(
+        est.encoder_, padded.values, padded.lengths, batch_size=64
+    )
+    np.testing.assert_allclose(one_thread, one_block, atol=1e-6)
+
+
+def test_prediction_threads_follow_the_backends_setting(monkeypatch):
+    import keras
+
+    from sklearn_lstm_ae import _backend
+
+    _, training = _backend.keras_modules()
+    monkeypatch.setenv("TF_NUM_INTEROP_THREADS", "3")
+    if keras.backend.backend() == "tensorflow":
+        assert training._inter_op_threads() == 3
+        monkeypatch.setenv("TF_NUM_INTEROP_THREADS", "1")
+        blocks = training._blocks_at_once(lambda b: b * 2, [1, 2, 3])
+        assert list(blocks) == [2, 4, 6]
+    else:  # other backends run one block at a time
+        assert training._inter_op_threads() == 1
+    monkeypatch.setenv("TF_NUM_INTEROP_THREADS", "4")
+    assert list(training._blocks_at_once(lambda b: -b, range(9))) == [
+        -b for b in range(9)
+    ]
+
+
 def test_direct_calls_of_the_trace_give_keras_results(ragged):
     """transform calls its trace directly; Keras's own call gives the same."""
     from sklearn_lstm_ae import _backend, _sequences
