@@ -731,7 +731,8 @@ def _blocks_at_once(run_block, blocks):
 
 def _inter_op_threads():
     """TensorFlow's inter-op threads (a thread per usable core unless set); 1
-    on other backends."""
+    on other backends: Keras's JAX predict step donates the model's state
+    buffers to each call, so two threads must not call it at once."""
     if keras.backend.backend() != "tensorflow":
         return 1
     import tensorflow as tf
