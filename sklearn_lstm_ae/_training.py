@@ -773,8 +773,8 @@ def ready_to_transform(entry):
     A fitted estimator is then ready to embed: its first ``transform`` runs
     as fast as later ones instead of paying for the trace and for the set-up
     of the traced graph's first run (0.05 s and 0.02 s for the speed
-    benchmark's encoder, a fifth and a tenth of its first ``transform`` of
-    4,000 sequences). It is done once per cached model, so repeated fits of
+    benchmark's encoder, where a later ``transform`` of its 4,000 sequences
+    takes 0.08 s on one thread). It is done once per cached model, so repeated fits of
     one architecture pay for it once, and a fit followed by a ``transform``
     costs what it did.
     """
