@@ -774,22 +774,21 @@ def ready_to_transform(entry):
     as fast as later ones instead of paying for the trace and for the set-up
     of the traced graph's first run (0.05 s and 0.02 s for the speed
     benchmark's encoder, where a later ``transform`` of its 4,000 sequences
-    takes 0.08 s on one thread). It is done once per cached model, so repeated fits of
-    one architecture pay for it once, and a fit followed by a ``transform``
-    costs what it did.
+    takes 0.08 s on one thread). It is done once per cached model, so
+    repeated fits of one architecture pay for it once, and a fit followed by
+    a ``transform`` costs what it did.
     """
     encoder = entry.encoder
     if keras.backend.backend() != "tensorflow" or encoder.predict_function is not None:
         return
-    with retracing_notes_silenced():
-        _trace_for_any_shape(encoder)
     steps = entry.arch.patch_size
     one_step = [
         np.ones((1, steps), bool) if x.dtype == "bool"
         else np.zeros((1, steps, *x.shape[2:]), x.dtype)
         for x in encoder.inputs
     ]  # fmt: skip
-    _predict_rows(encoder, one_step, row_multiple=1)
+    with retracing_notes_silenced():
+        _predict_rows(encoder, one_step, row_multiple=1)  # traces, then runs
 
 
 # TensorFlow: the attribute of a model's predict function that holds its trace
