@@ -77,6 +77,22 @@ class LSTMAutoencoderTransformer(
         steps, each a third of the code (the last state of a long sequence
         forgets its beginning; pooling keeps it). ``None``: the final state
         alone, the classic LSTM autoencoder.
+    level_and_spread : float, default=0.0
+        How much of the code is each channel's mean and standard deviation
+        over the sequence's real steps (in the standardised units the
+        network reads). ``0``: none; the encoder learns the whole code. Above
+        0, the code ends with these ``2 * n_channels`` statistics, each
+        centred on its training mean and divided by its training standard
+        deviation, then weighted so that together their squared size is
+        ``level_and_spread`` times that of the learned part (one that does
+        not vary over the training sequences, as on z-normalised data, is 0
+        in every code); the decoder reads them with the rest. A code scaled
+        to unit size (``code_scaling``) keeps a sequence's shape better than
+        its level and spread: where those tell sequences apart, a value of
+        1 or 2 helps (the quality benchmark's PigCVP: 0.20 at 0, 0.32 at 1,
+        0.35 at 2), and where they do not, it hides the shape (a gesture
+        data set: 0.74 at 0, 0.63 at 1). A hyperparameter to search with the
+        model that reads the codes. Needs ``2 * n_channels < n_components``.
     code_scaling : {"sample", "batch", None}, default="sample"
         How the code is scaled before the decoder reads it (and
         ``transform`` returns it). ``"sample"``: each code to unit
@@ -273,6 +289,7 @@ default="auto"
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "pooling": [StrOptions({"mean_max"}), None],
+        "level_and_spread": [Interval(Real, 0, None, closed="left")],
         "code_scaling": [StrOptions({"sample", "batch"}), None],
         "patch_size": [
             StrOptions({"auto"}),
@@ -311,6 +328,7 @@ default="auto"
         n_components=96,
         *,
         pooling="mean_max",
+        level_and_spread=0.0,
         code_scaling="sample",
         patch_size="auto",
         hidden_layer_sizes=(),
@@ -339,6 +357,7 @@ default="auto"
     ):
         self.n_components = n_components
         self.pooling = pooling
+        self.level_and_spread = level_and_spread
         self.code_scaling = code_scaling
         self.patch_size = patch_size
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -611,6 +630,14 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             padded, weights, keep_order=not self.shuffle
         )
         loss = self._loss_kind(padded, self.loss_ if warm else None)
+        if warm:
+            standardize = self.standardize_
+            mean, scale = self.channel_mean_, self.channel_scale_
+        else:
+            standardize = self._resolve_standardize(padded, loss)
+            mean, scale = self._fit_scaler(padded, weights, standardize)
+        padded = self._scaled(padded, mean, scale, standardize)
+        level = self._level_and_spread(padded, weights, warm)
         arch = network.Architecture(
             n_channels=padded.values.shape[2],
             # Python numbers, not NumPy scalars: Keras refuses an np.int64 layer
@@ -625,6 +652,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             pooling=self.pooling is not None,
             code_scaling=None if self.code_scaling is None else str(self.code_scaling),
             patch_size=self._resolve_patch_size(padded, warm),
+            level_and_spread=level is not None,
         )
         if warm and (
             arch != self._entry.arch
@@ -633,18 +661,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             raise ValueError(
                 "warm_start and partial_fit continue training the fitted "
                 "network, so the parameters that shape it (n_components, "
-                "pooling, code_scaling, patch_size, hidden_layer_sizes, cell, "
+                "pooling, level_and_spread, code_scaling, patch_size, "
+                "hidden_layer_sizes, cell, "
                 "bidirectional, dropout, recurrent_dropout, loss) must not "
                 "change between calls; "
                 "set warm_start=False to train a new network."
             )
-        if warm:
-            standardize = self.standardize_
-            mean, scale = self.channel_mean_, self.channel_scale_
-        else:
-            standardize = self._resolve_standardize(padded, loss)
-            mean, scale = self._fit_scaler(padded, weights, standardize)
-        padded = self._scaled(padded, mean, scale, standardize)
         user_callbacks = training.copy_callbacks(self._checked_callbacks())
         optimizer_config = self._optimizer_config()
         epochs_before = self.n_iter_ if warm else 0
@@ -660,6 +682,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             )  # fmt: skip
             if lease is not None:  # None: our own model, re-initialised
                 self._lease = lease
+            if level is not None:
+                layer = entry.model.get_layer("level_and_spread")
+                layer.center.assign(level[0])
+                layer.weight.assign(level[1])
         self._entry = entry
 
         if user_callbacks:
@@ -714,6 +740,39 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self._n_features_out = int(self.n_components)
         self.patch_size_ = entry.arch.patch_size
         self._record_history(epoch_log, warm)
+
+    def _level_and_spread(self, padded, weights, warm):
+        """``(center, weight)`` for the code's level and spread statistics
+        (see ``level_and_spread``), or None where the code has none."""
+        network, _ = keras_modules()
+        share = float(self.level_and_spread)
+        if warm:  # the fitted network's own, set by its first fit
+            return () if self._entry.arch.level_and_spread else None
+        if not share:
+            return None
+        n_channels = padded.values.shape[2]
+        n_components = int(self.n_components)
+        if 2 * n_channels >= n_components:
+            raise ValueError(
+                f"level_and_spread={self.level_and_spread} puts 2 * n_channels = "
+                f"{2 * n_channels} statistics in a code of n_components="
+                f"{n_components}, leaving nothing for the encoder to learn; raise "
+                f"n_components above {2 * n_channels}, or set level_and_spread=0."
+            )
+        stats = network.level_and_spread(padded.values, padded.lengths)
+        rows = (padded.lengths > 0) & (weights > 0)
+        center = np.zeros(stats.shape[1])
+        spread = np.zeros(stats.shape[1])
+        if rows.any():
+            center = np.average(stats[rows], axis=0, weights=weights[rows])
+            deviation = (stats[rows] - center) ** 2
+            spread = np.sqrt(np.average(deviation, axis=0, weights=weights[rows]))
+        # In the units the network reads; a statistic that varies less than
+        # this is the same for every sequence (as on z-normalised data).
+        used = spread >= 1e-3
+        size = np.sqrt(share * (n_components - 2 * n_channels) / max(used.sum(), 1))
+        weight = np.where(used, size / np.where(used, spread, 1.0), 0.0)
+        return center.astype(np.float32), weight.astype(np.float32)
 
     def _resolve_patch_size(self, padded, warm):
         """The steps read as one: ``patch_size``, or for "auto" from the lengths."""

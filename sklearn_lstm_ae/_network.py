@@ -274,6 +274,49 @@ class MaskedPooling(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
+class LevelAndSpread(layers.Layer):
+    """Each channel's mean and standard deviation over the real steps, centred
+    and weighted: ``(statistics - center) * weight``, ``2 * channels`` wide.
+
+    ``center`` and ``weight`` are set by the fit from its training set
+    (:func:`level_and_spread`); a statistic weighted 0 is left out of the code.
+    An empty sequence gives zeros.
+    """
+
+    def build(self, values_shape, real_steps_shape):
+        width = 2 * values_shape[-1]
+        self.center = self.add_weight(
+            shape=(width,), initializer="zeros", trainable=False, name="level_center"
+        )
+        self.weight = self.add_weight(
+            shape=(width,), initializer="zeros", trainable=False, name="level_weight"
+        )
+
+    def call(self, values, real_steps):
+        real = ops.expand_dims(ops.cast(real_steps, values.dtype), -1)
+        count = ops.sum(real, axis=1)
+        mean = ops.sum(values * real, axis=1) / ops.maximum(count, 1.0)
+        deviation = (values - ops.expand_dims(mean, 1)) * real
+        variance = ops.sum(ops.square(deviation), axis=1) / ops.maximum(count, 1.0)
+        stats = ops.concatenate([mean, ops.sqrt(variance)], axis=-1)
+        weighted = (stats - self.center) * self.weight
+        return weighted * ops.minimum(count, 1.0)  # empty sequences: zeros
+
+    def compute_output_shape(self, values_shape, real_steps_shape):
+        return (values_shape[0], 2 * values_shape[-1])
+
+
+def level_and_spread(values, lengths):
+    """Each sequence's per-channel mean and standard deviation over its real
+    steps, ``(n_sequences, 2 * channels)``: what :class:`LevelAndSpread` reads."""
+    real = (np.arange(values.shape[1]) < lengths[:, None])[..., None]
+    count = np.maximum(real.sum(axis=1), 1)
+    mean = (values * real).sum(axis=1) / count
+    variance = (((values - mean[:, None]) * real) ** 2).sum(axis=1) / count
+    return np.concatenate([mean, np.sqrt(variance)], axis=1)
+
+
+@keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
 class ReadSteps(layers.Layer):
     """The steps the recurrent layers read: the real ones, and always the first.
 
@@ -458,16 +501,24 @@ class Architecture:
     pooling: bool = False
     code_scaling: object = "sample"  # "sample", "batch" or None
     patch_size: int = 1  # steps read (and decoded) together as one
+    level_and_spread: bool = False  # the code ends with LevelAndSpread's output
 
     @property
     def encoder_sizes(self):
         return (*self.hidden_layer_sizes, self.n_components)
 
     @property
+    def learned_width(self):
+        """The part of the code the encoder learns: all of it, or all but the
+        channels' levels and spreads."""
+        return self.n_components - 2 * self.n_channels * self.level_and_spread
+
+    @property
     def encoder_widths(self):
         """The encoder layers' outputs, each step: with pooling, the last is
-        a third of the code (last state, mean and max make the code)."""
-        *widths, last = self.encoder_sizes
+        a third of the learned code (last state, mean and max make it)."""
+        *widths, _ = self.encoder_sizes
+        last = self.learned_width
         return (*widths, -(-last // 3) if self.pooling else last)
 
     @property
@@ -565,7 +616,7 @@ def build(arch):
         )  # fmt: skip
         h = layer(h, mask=reads)
     if arch.pooling:
-        h = MaskedPooling(arch.n_components, name="pooling")(h, real)
+        h = MaskedPooling(arch.learned_width, name="pooling")(h, real)
     else:
         h = ZeroIfEmpty(name="final_state")(h, real)
     # The final state of an LSTM is small at initialisation, so the decoder
@@ -577,6 +628,11 @@ def build(arch):
     # Root-mean-square scaling keeps the code's direction (and, for a code of
     # one unit, its sign), where centring would erase narrow codes.
     code = _CODE_SCALINGS[arch.code_scaling](name="code")(h)
+    if arch.level_and_spread:
+        # Read from the steps themselves, before any patching: the level and
+        # spread of each channel, which a code of unit size does not keep.
+        stats = LevelAndSpread(name="level_and_spread")(values, mask)
+        code = layers.Concatenate(name="code_and_level")([code, stats])
 
     decoded = RepeatToLength(name="repeat_code")(code, steps)
     decoded = _decode(_decoder_layers(arch), decoded, code)
@@ -623,9 +679,12 @@ def weight_shapes(arch):
             yield from cell(units, inputs)
         inputs = width
     if arch.code_scaling == "sample":
-        yield (arch.n_components,)
+        yield (arch.learned_width,)
     elif arch.code_scaling == "batch":
         yield ()
+    if arch.level_and_spread:
+        yield (2 * arch.n_channels,)
+        yield (2 * arch.n_channels,)
     inputs = arch.n_components + 2 * len(POSITION_FREQUENCIES)
     for width in arch.decoder_sizes:
         yield from cell(width, inputs)
@@ -683,7 +742,8 @@ def initialize(model, arch, seed):
 
     Kernels get Glorot-uniform values, recurrent kernels orthogonal ones, biases
     zeros (plus the LSTM's unit forget bias), the code's scale ones (its
-    moving root-mean-square zero, unset), dropout seed generators a fresh
+    moving root-mean-square zero, unset; the level statistics' centre
+    and weight zero until the fit sets them), dropout seed generators a fresh
     seed: Keras's defaults, but drawn from ``seed`` alone and in a fixed
     order, so a fresh model and a reused one start from the same weights.
     """
@@ -702,7 +762,7 @@ def initialize(model, arch, seed):
                 value[units : 2 * units] = 1.0
         elif name == "scale":
             value = np.ones(shape, dtype="float32")
-        elif name == "moving_rms":
+        elif name in ("moving_rms", "level_center", "level_weight"):
             value = np.zeros(shape, dtype="float32")
         elif name == "seed_generator_state":
             value = np.array([seeds(), 0], dtype=variable.dtype)

@@ -579,6 +579,7 @@ _ARCHITECTURE = {
     "pooling": _bool,
     "code_scaling": _one_of("sample", "batch", None),
     "patch_size": _positive_int,
+    "level_and_spread": _bool,
 }
 
 

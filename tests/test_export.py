@@ -92,7 +92,8 @@ def ragged3():
 def _cases(X3, ragged3):
     """``{name: (estimator, its data, {input name: arrays})}``: fixed and
     variable lengths, NaN and mask_value padding, dropout layers, the second
-    endpoint, per-sequence standardisation and the channels-first layout."""
+    endpoint, per-sequence standardisation, the channels' levels and spreads
+    in the code and the channels-first layout."""
     X3 = X3.astype(np.float32)
     ragged_nan = _pad(ragged3, 12, np.nan)  # 3 more padding steps than needed
     ragged_zero = _pad(ragged3, 10, 0.0)
@@ -105,8 +106,9 @@ def _cases(X3, ragged3):
     )  # fmt: skip
     return {
         "fixed": (tiny().fit(X3), X3, {"fixed": (X3,)}),
+        # With the channels' levels and spreads in the code.
         "nan_padded": (
-            tiny(random_state=1).fit(ragged3),
+            tiny(random_state=1, n_components=8, level_and_spread=1.0).fit(ragged3),
             ragged3,
             {
                 "nan_padded": (ragged_nan,),

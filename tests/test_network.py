@@ -364,7 +364,9 @@ def test_only_forward_lstms_trace_to_the_fused_kernel():
     [{}, {"cell": "gru"}, {"bidirectional": True, "n_components": 5},
      {"bidirectional": True, "cell": "gru", "hidden_layer_sizes": (3, 2)},
      {"pooling": True, "n_components": 7, "code_scaling": "batch"},
-     {"pooling": True, "bidirectional": True, "code_scaling": None}],
+     {"pooling": True, "bidirectional": True, "code_scaling": None},
+     {"pooling": True, "n_components": 9, "level_and_spread": True},
+     {"n_components": 7, "level_and_spread": True, "patch_size": 3}],
 )  # fmt: skip
 def test_weight_shapes_are_worked_out_without_building(changes):
     arch = _network.Architecture(**{**ARCH.__dict__, **changes})
