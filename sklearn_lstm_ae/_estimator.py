@@ -86,7 +86,8 @@ class LSTMAutoencoderTransformer(
         deviation, then weighted so that together their squared size is
         ``level_and_spread`` times that of the learned part (one that does
         not vary over the training sequences, as on z-normalised data, is 0
-        in every code); the decoder reads them with the rest. A code scaled
+        in every code, and ``fit`` warns if none does); the decoder reads
+        them with the rest. A code scaled
         to unit size (``code_scaling``) keeps a sequence's shape better than
         its level and spread: where those tell sequences apart, a value of
         1 or 2 helps (the quality benchmark's PigCVP: 0.20 at 0, 0.32 at 1,
@@ -770,6 +771,16 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         # In the units the network reads; a statistic that varies less than
         # this is the same for every sequence (as on z-normalised data).
         used = spread >= 1e-3
+        if not used.any():
+            warnings.warn(
+                f"level_and_spread={self.level_and_spread} adds nothing to the "
+                "codes: every training sequence has the same level and spread in "
+                "each channel as the network reads it (z-normalised data, or "
+                "standardize='sequence'), so those statistics are 0 in every "
+                "code. Set level_and_spread=0 to give the encoder the whole code.",
+                UserWarning,
+                stacklevel=6,
+            )
         size = np.sqrt(share * (n_components - 2 * n_channels) / max(used.sum(), 1))
         weight = np.where(used, size / np.where(used, spread, 1.0), 0.0)
         return center.astype(np.float32), weight.astype(np.float32)

@@ -98,6 +98,19 @@ def test_a_statistic_that_never_varies_is_zero_in_every_code():
     np.testing.assert_allclose(np.square(codes[:, [5, 7]]).sum(axis=1).mean(), 4.0)
 
 
+@pytest.mark.parametrize("standardize", [True, "sequence"])
+def test_statistics_that_never_vary_are_named_in_a_warning(standardize):
+    # z-normalised series, or any series standardised each by itself.
+    steps = np.random.RandomState(0).normal(size=(24, 8, 1)) * 3 + 1
+    if standardize is True:
+        steps -= steps.mean(axis=1, keepdims=True)
+        steps /= steps.std(axis=1, keepdims=True)
+    est = tiny(n_components=6, level_and_spread=1.0, standardize=standardize)
+    with pytest.warns(UserWarning, match=r"level_and_spread=1.0 adds nothing"):
+        est.fit(steps)
+    np.testing.assert_array_equal(est.transform(steps)[:, 4:], 0.0)
+
+
 def test_zero_leaves_the_statistics_out(X3):
     names = [layer.name for layer in tiny().fit(X3).model_.layers]
     assert "level_and_spread" not in names
