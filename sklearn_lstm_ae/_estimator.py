@@ -638,7 +638,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             standardize = self._resolve_standardize(padded, loss)
             mean, scale = self._fit_scaler(padded, weights, standardize)
         padded = self._scaled(padded, mean, scale, standardize)
-        level = self._level_and_spread(padded, weights, warm)
+        level = None if warm else self._level_and_spread(padded, weights)
         arch = network.Architecture(
             n_channels=padded.values.shape[2],
             # Python numbers, not NumPy scalars: Keras refuses an np.int64 layer
@@ -653,7 +653,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             pooling=self.pooling is not None,
             code_scaling=None if self.code_scaling is None else str(self.code_scaling),
             patch_size=self._resolve_patch_size(padded, warm),
-            level_and_spread=level is not None,
+            level_and_spread=(
+                self._entry.arch.level_and_spread if warm else level is not None
+            ),
         )
         if warm and (
             arch != self._entry.arch
@@ -742,13 +744,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self.patch_size_ = entry.arch.patch_size
         self._record_history(epoch_log, warm)
 
-    def _level_and_spread(self, padded, weights, warm):
+    def _level_and_spread(self, padded, weights):
         """``(center, weight)`` for the code's level and spread statistics
         (see ``level_and_spread``), or None where the code has none."""
-        network, _ = keras_modules()
         share = float(self.level_and_spread)
-        if warm:  # the fitted network's own, set by its first fit
-            return () if self._entry.arch.level_and_spread else None
         if not share:
             return None
         n_channels = padded.values.shape[2]
@@ -760,7 +759,8 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 f"{n_components}, leaving nothing for the encoder to learn; raise "
                 f"n_components above {2 * n_channels}, or set level_and_spread=0."
             )
-        stats = network.level_and_spread(padded.values, padded.lengths)
+        mean, _, size = _sequences.moments(padded)
+        stats = np.concatenate([mean[:, 0], size[:, 0]], axis=1)
         rows = (padded.lengths > 0) & (weights > 0)
         center = np.zeros(stats.shape[1])
         spread = np.zeros(stats.shape[1])

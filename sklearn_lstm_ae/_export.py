@@ -87,11 +87,9 @@ class ServingFunctions:
 
 def _standardize_each(values, real):
     """Each sequence's channels to zero mean and unit variance over real steps."""
-    real = ops.cast(real, values.dtype)
-    count = ops.maximum(ops.sum(real, axis=1, keepdims=True), 1.0)
-    mean = ops.sum(values, axis=1, keepdims=True) / count
-    centred = (values - mean) * real
-    scale = ops.sqrt(ops.sum(centred * centred, axis=1, keepdims=True) / count)
+    from ._network import masked_moments
+
+    _, centred, scale = masked_moments(values, real)
     return centred / ops.where(scale < 1e-12, 1.0, scale)
 
 

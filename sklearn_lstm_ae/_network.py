@@ -278,8 +278,9 @@ class LevelAndSpread(layers.Layer):
     """Each channel's mean and standard deviation over the real steps, centred
     and weighted: ``(statistics - center) * weight``, ``2 * channels`` wide.
 
-    ``center`` and ``weight`` are set by the fit from its training set
-    (:func:`level_and_spread`); a statistic weighted 0 is left out of the code.
+    ``center`` and ``weight`` are set by the fit from its training set (the
+    same statistics, from ``_sequences.moments``); a statistic weighted 0 is
+    left out of the code.
     An empty sequence gives zeros.
     """
 
@@ -293,27 +294,31 @@ class LevelAndSpread(layers.Layer):
         )
 
     def call(self, values, real_steps):
-        real = ops.expand_dims(ops.cast(real_steps, values.dtype), -1)
-        count = ops.sum(real, axis=1)
-        mean = ops.sum(values * real, axis=1) / ops.maximum(count, 1.0)
-        deviation = (values - ops.expand_dims(mean, 1)) * real
-        variance = ops.sum(ops.square(deviation), axis=1) / ops.maximum(count, 1.0)
-        stats = ops.concatenate([mean, ops.sqrt(variance)], axis=-1)
+        mean, _, size = masked_moments(values, ops.expand_dims(real_steps, -1))
+        stats = ops.concatenate([mean[:, 0], size[:, 0]], axis=-1)
         weighted = (stats - self.center) * self.weight
-        return weighted * ops.minimum(count, 1.0)  # empty sequences: zeros
+        any_real = ops.any(real_steps, axis=1, keepdims=True)
+        return weighted * ops.cast(any_real, weighted.dtype)  # empty: zeros
 
     def compute_output_shape(self, values_shape, real_steps_shape):
         return (values_shape[0], 2 * values_shape[-1])
 
 
-def level_and_spread(values, lengths):
-    """Each sequence's per-channel mean and standard deviation over its real
-    steps, ``(n_sequences, 2 * channels)``: what :class:`LevelAndSpread` reads."""
-    real = (np.arange(values.shape[1]) < lengths[:, None])[..., None]
-    count = np.maximum(real.sum(axis=1), 1)
-    mean = (values * real).sum(axis=1) / count
-    variance = (((values - mean[:, None]) * real) ** 2).sum(axis=1) / count
-    return np.concatenate([mean, np.sqrt(variance)], axis=1)
+def masked_moments(values, real):
+    """Each sequence's channels over its real steps (``real``: ``(batch,
+    steps, 1)``): their means, the values centred on them (0 at padding) and
+    their standard deviations; means and deviations keep a steps axis of 1.
+
+    Keras's ops, so that the exported graph's per-sequence standardisation
+    and :class:`LevelAndSpread` compute them alike; NumPy's twin is
+    ``_sequences.moments``.
+    """
+    real = ops.cast(real, values.dtype)
+    count = ops.maximum(ops.sum(real, axis=1, keepdims=True), 1.0)
+    mean = ops.sum(values * real, axis=1, keepdims=True) / count
+    centred = (values - mean) * real
+    size = ops.sqrt(ops.sum(centred * centred, axis=1, keepdims=True) / count)
+    return mean, centred, size
 
 
 @keras.saving.register_keras_serializable(package="sklearn_lstm_ae")

@@ -499,7 +499,7 @@ def sizes_spread(padded):
     rows = padded.lengths >= 2
     if rows.sum() < 2:
         return False
-    _, sizes = _centred_and_sizes(padded)
+    _, _, sizes = moments(padded)
     low, high = np.percentile(sizes[rows, 0], [10, 90], axis=0)
     return bool(np.all(low > 0) and np.all(high >= SIZES_SPREAD * low))
 
@@ -510,21 +510,21 @@ def standardize_each(padded):
     A channel that is constant within a sequence is only centred; padding
     stays 0 and an empty sequence stays empty.
     """
-    centred, scale = _centred_and_sizes(padded)
+    _, centred, scale = moments(padded)
     scale[scale < 1e-12] = 1.0
     return Padded((centred / scale).astype(np.float32), padded.lengths)
 
 
-def _centred_and_sizes(padded):
-    """Each sequence's channels centred on their mean over the real steps
-    (padding 0), and their standard deviations, shape ``(n, 1, channels)``;
-    float64."""
+def moments(padded):
+    """Each sequence's channels over its real steps: their means, the values
+    centred on them (padding 0) and their standard deviations; means and
+    deviations of shape ``(n, 1, channels)``; float64."""
     mask = padded.mask[..., None]
     count = np.maximum(padded.lengths, 1)[:, None, None]
     values = padded.values.astype(np.float64)
     mean = (values * mask).sum(axis=1, keepdims=True) / count
     centred = (values - mean) * mask
-    return centred, np.sqrt((centred**2).sum(axis=1, keepdims=True) / count)
+    return mean, centred, np.sqrt((centred**2).sum(axis=1, keepdims=True) / count)
 
 
 def fill_padding(values, lengths, fill):
