@@ -653,9 +653,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             pooling=self.pooling is not None,
             code_scaling=None if self.code_scaling is None else str(self.code_scaling),
             patch_size=self._resolve_patch_size(padded, warm),
-            level_and_spread=(
-                self._entry.arch.level_and_spread if warm else level is not None
-            ),
+            # Whether the code has them is asked of this call's parameter,
+            # so that a warm start that changes it is refused below.
+            level_and_spread=float(self.level_and_spread) > 0,
         )
         if warm and (
             arch != self._entry.arch

@@ -143,6 +143,20 @@ def test_more_training_keeps_the_first_fits_statistics(levels):
     np.testing.assert_array_equal(layer.weight.numpy(), weight)
 
 
+@pytest.mark.parametrize("first, then", [(0.0, 1.0), (1.0, 0.0)])
+def test_a_warm_start_that_adds_or_drops_the_statistics_is_refused(levels, first, then):
+    est = tiny(n_components=10, level_and_spread=first, warm_start=True).fit(levels)
+    before = est.transform(levels)
+    with pytest.raises(ValueError, match="level_and_spread.*warm_start=False"):
+        est.set_params(level_and_spread=then).fit(levels)
+    with pytest.raises(ValueError, match="level_and_spread.*warm_start=False"):
+        est.partial_fit(levels)
+    np.testing.assert_array_equal(est.transform(levels), before)
+    # Another share of the same kind trains on, with the first fit's weights.
+    est.set_params(level_and_spread=first * 2).fit(levels)
+    assert est.n_iter_ == 4
+
+
 def test_save_load_and_pickle_keep_the_statistics(levels, tmp_path):
     est = tiny(n_components=10, level_and_spread=2.0).fit(levels)
     est.save(tmp_path / "est.lstmae")
