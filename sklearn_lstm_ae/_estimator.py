@@ -92,7 +92,7 @@ class LSTMAutoencoderTransformer(
         its level and spread: where those tell sequences apart, a value of
         1 or 2 helps (the quality benchmark's PigCVP: 0.20 at 0, 0.32 at 1,
         0.35 at 2), and where they do not, it hides the shape (a gesture
-        data set: 0.74 at 0, 0.63 at 1). A hyperparameter to search with the
+        data set: 0.74 at 0, 0.64 at 1). A hyperparameter to search with the
         model that reads the codes. Needs ``2 * n_channels < n_components``.
     code_scaling : {"sample", "batch", None}, default="sample"
         How the code is scaled before the decoder reads it (and
