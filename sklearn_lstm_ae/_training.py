@@ -157,12 +157,9 @@ def length_buckets(lengths, batch_size, rng=None, bands=None):
         order = np.argsort(lengths, kind="stable")
         return [order[i : i + batch_size] for i in range(0, n, batch_size)]
     order = rng.permutation(n) if rng is not None else np.arange(n)
-    n_batches = math.ceil(n / batch_size)
-    # Each band holds several batches: a band of one batch is a sorted batch.
-    bands = min(bands, n_batches // MIN_BATCHES_PER_BAND)
-    if bands > 1 and rng is not None:
+    band_rows = _band_rows(n, batch_size, bands)
+    if band_rows and rng is not None:
         order = order[np.argsort(lengths[order], kind="stable")]
-        band_rows = batch_size * math.ceil(n_batches / bands)
         order = np.concatenate(
             [rng.permutation(order[i : i + band_rows]) for i in range(0, n, band_rows)]
         )
@@ -170,6 +167,28 @@ def length_buckets(lengths, batch_size, rng=None, bands=None):
     if rng is not None:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
+
+
+def _band_rows(n, batch_size, bands):
+    """Rows per length band of ``n`` rows, or None for a single band.
+
+    Each band holds several batches: a band of one batch is a sorted batch.
+    """
+    n_batches = math.ceil(n / batch_size)
+    bands = min(bands, n_batches // MIN_BATCHES_PER_BAND)
+    return batch_size * math.ceil(n_batches / bands) if bands > 1 else None
+
+
+def band_tops(lengths, batch_size, bands):
+    """The longest length of each band of :func:`length_buckets`'s plans
+    (shuffled, with ``bands``), shortest first: the same in every plan,
+    since bands are cut from the rows sorted by length."""
+    band_rows = _band_rows(len(lengths), batch_size, bands)
+    if band_rows is None:
+        return np.array([lengths.max()])
+    n = len(lengths)
+    ends = np.minimum(np.arange(band_rows, n + band_rows, band_rows), n)
+    return np.sort(lengths)[ends - 1]
 
 
 class Batches(keras.utils.PyDataset):
@@ -186,11 +205,17 @@ class Batches(keras.utils.PyDataset):
     batch is topped up with empty rows of weight 0, which the loss does not
     count, so that a backend that compiles a step per input shape (JAX)
     compiles it once per time length rather than again for the last batch.
+    With ``grid_steps`` a batch's steps are rounded up, to its length band's
+    longest (see :func:`length_buckets`; the same in every epoch) or to
+    :func:`grid_steps` if that is shorter, and the steps added get weight 0,
+    so that the loss counts the steps it counts without them: such a
+    backend then compiles a step for a few lengths rather than for every
+    length a batch can have.
     """
 
     def __init__(
         self, values, lengths, batch_size, *, weights=None, shuffle=False, seed=0,
-        group_lengths=False, full_rows=False,
+        group_lengths=False, full_rows=False, grid_steps=False,
     ):  # fmt: skip
         super().__init__()
         self.values = values
@@ -206,6 +231,12 @@ class Batches(keras.utils.PyDataset):
             self._bands = None
         else:
             self._bands = self._worthwhile_bands() if shuffle else 1
+        self._tops = None
+        if grid_steps:
+            banded = shuffle and self._bands
+            tops = band_tops(lengths, batch_size, self._bands) if banded else []
+            tops = [*tops, lengths.max()]
+            self._tops = np.unique(np.minimum(np.add(tops, 1), values.shape[1]))
         if shuffle:
             # Keras fixes its input signature from the first two batches and
             # then starts the first epoch with a new plan. Show it the longest
@@ -255,9 +286,15 @@ class Batches(keras.utils.PyDataset):
 
     def _batch(self, rows):
         steps = self._steps(rows)
+        shown = self.values.shape[1]
+        if self._tops is not None:
+            # The batch's band's longest, or a grid length if that is shorter.
+            top = self._tops[np.searchsorted(self._tops, steps)]
+            steps, shown = grid_steps(steps, top), steps
         values = self.values[rows, :steps]
         mask = np.arange(steps) < self.lengths[rows, None]
-        weight = np.broadcast_to(self.weights[rows, None, None], (*mask.shape, 1))
+        weight = self.weights[rows, None, None] * (np.arange(steps) < shown)[:, None]
+        weight = np.broadcast_to(weight, (*mask.shape, 1))
         target = np.concatenate(
             [values, mask[..., None].astype(values.dtype), weight], -1
         )
@@ -450,16 +487,18 @@ def run_epochs(
     # rows, counts that batch as a full one), but they would change a
     # batch's own statistics (code_scaling="batch"): such a model keeps its
     # short batches.
-    full_rows = _compiles_per_shape() and not batch_statistics
+    # Steps rounded up to a few lengths: see Batches.
+    grid = _compiles_per_shape()
+    full_rows = grid and not batch_statistics
     batches = Batches(
         train.values, train.lengths, batch_size, weights=train_weights,
-        shuffle=shuffle, seed=seed, full_rows=full_rows,
+        shuffle=shuffle, seed=seed, full_rows=full_rows, grid_steps=grid,
     )  # fmt: skip
     val_batches = None
     if val is not None:
         val_batches = Batches(
             val.values, val.lengths, VALIDATION_BATCH, weights=val_weights,
-            group_lengths=True, full_rows=full_rows,
+            group_lengths=True, full_rows=full_rows, grid_steps=grid,
         )  # fmt: skip
     fit_data = {"x": batches, "validation_data": val_batches}
     if keras.backend.backend() == "tensorflow":
@@ -637,6 +676,21 @@ def predict_batch_size(arch, n_steps, *, decoder=False):
     return max(64, min(MAX_PREDICT_ROWS, 1 << (rows.bit_length() - 1)))
 
 
+def grid_steps(steps, limit):
+    """``steps`` rounded up to the next of 1, 2, 3, 4, 6, 8, 12, 16, 24, ...
+    (powers of two and three quarters of them), at most ``limit``.
+
+    For a backend that compiles a step per input shape (JAX): batches cut to
+    their longest sequence would otherwise each compile for their own
+    length. Rounding adds less than half as many steps again, and
+    sequences of 5 to 100 steps meet 9 lengths at most.
+    """
+    if steps > 2:
+        power = 1 << (steps - 1).bit_length()
+        steps = 3 * power // 4 if steps <= 3 * power // 4 else power
+    return min(steps, limit)
+
+
 def _compiles_per_shape():
     """Whether the backend compiles a step for each input shape it meets
     (JAX); TensorFlow traces once for every shape, torch runs eagerly."""
@@ -681,6 +735,8 @@ def predict_sequences(model, values, lengths, *, batch_size=None, row_multiple=6
 
     def block(rows):
         steps = max(1, int(lengths[rows].max()))
+        if _compiles_per_shape():
+            steps = grid_steps(steps, values.shape[1])
         chunk = [values[rows, :steps], np.arange(steps) < lengths[rows, None]]
         return _predict_rows(model, chunk, row_multiple)
 

@@ -332,14 +332,21 @@ def test_length_bands_only_where_they_save_padding(low, high, expected):
     assert training.Batches(values, lengths, 32)._bands == 1  # shuffle=False
 
 
+def _weighted_sequences(rng, n, low, high, channels):
+    """``n`` zero-padded random sequences of ``low`` to ``high`` steps, and
+    shuffled ``Batches`` parameters with random sequence weights."""
+    lengths = rng.randint(low, high + 1, size=n)
+    values = rng.normal(size=(n, high, channels)).astype(np.float32)
+    values *= (np.arange(high) < lengths[:, None])[..., None]
+    params = dict(weights=rng.uniform(0.5, 2.0, size=n), shuffle=True, seed=1)
+    return lengths, values, params
+
+
 def test_full_rows_top_up_short_batches_with_rows_the_loss_ignores():
     # What JAX trains on: every batch as wide as the largest, so its step
     # compiles once; the rows added change no loss.
     rng = np.random.RandomState(0)
-    lengths = rng.randint(1, 9, size=37)
-    values = rng.normal(size=(37, 8, 2)).astype(np.float32)
-    values *= (np.arange(8) < lengths[:, None])[..., None]
-    params = dict(weights=rng.uniform(0.5, 2.0, size=37), shuffle=True, seed=1)
+    lengths, values, params = _weighted_sequences(rng, 37, 1, 8, 2)
     plain = _training.Batches(values, lengths, 16, **params)
     full = _training.Batches(values, lengths, 16, full_rows=True, **params)
     loss = _network.masked_loss("mse")
@@ -358,6 +365,80 @@ def test_full_rows_top_up_short_batches_with_rows_the_loss_ignores():
     assert (
         len(_training.Batches(values[:5], lengths[:5], 16, full_rows=True)[0][1]) == 5
     )
+
+
+def test_grid_steps_round_up_to_powers_of_two_and_three_quarters_of_them():
+    grid = [_training.grid_steps(n, 1000) for n in range(1, 26)]
+    assert grid == [1, 2, 3, 4, 6, 6, 8, 8] + [12] * 4 + [16] * 4 + [24] * 8 + [32]
+    assert _training.grid_steps(41, 40) == 40  # never past the limit
+    ratios = [_training.grid_steps(n, 10**6) / n for n in range(1, 5000)]
+    assert max(ratios) < 1.5 and max(ratios[2000:]) > 1.49
+
+
+def test_grid_steps_meet_the_band_tops_and_change_no_loss():
+    # What JAX trains on: a banded plan meets one length per band, the same
+    # in every epoch; the steps added change no loss.
+    rng = np.random.RandomState(0)
+    lengths, values, params = _weighted_sequences(rng, 1000, 5, 100, 1)
+    plain = _training.Batches(values, lengths, 32, **params)
+    grid = _training.Batches(values, lengths, 32, grid_steps=True, **params)
+    assert plain._bands == _training.TRAINING_BANDS
+    tops = _training.band_tops(lengths, 32, plain._bands)
+    assert len(tops) == plain._bands and tops[-1] == 100
+    loss = _network.masked_loss("mse")
+    plain_steps, grid_steps = set(), set()
+    for _ in range(3):
+        plain.on_epoch_end()
+        grid.on_epoch_end()
+        for i in range(len(plain)):
+            (v, m), t = plain[i]
+            (gv, gm), gt = grid[i]
+            n = v.shape[1]
+            plain_steps.add(n)
+            grid_steps.add(gv.shape[1])
+            assert n <= gv.shape[1] < 1.5 * n
+            for short, long in [(v, gv), (m, gm), (t[..., :-1], gt[..., :-1])]:
+                np.testing.assert_array_equal(long[:, :n], short)
+                assert not long[:, n:].any()  # padding...
+            np.testing.assert_array_equal(gt[:, :n, -1], t[..., -1])
+            assert not gt[:, n:, -1].any()  # ...of weight 0
+            pred = rng.normal(size=(*gt.shape[:2], 2)).astype(np.float32)
+            expected = float(loss(t, pred[:, :n]))
+            assert float(loss(gt, pred)) == pytest.approx(expected, 1e-5)
+    assert grid_steps == set(np.minimum(tops + 1, 100))
+    assert len(plain_steps) > len(grid_steps)
+
+
+def test_a_fit_for_a_backend_that_compiles_per_shape_gives_the_same_codes(
+    monkeypatch,
+):
+    # Grid steps (what JAX gets) on this backend: the same training, up to
+    # rounding, and the same codes. (64 sequences: whole batches, so that
+    # full rows, which JAX gets too, leave Keras's epoch loss as it is.)
+    from conftest import tiny
+
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(n, 2)) for n in rng.randint(1, 40, size=64)]
+    est = tiny(batch_size=16, max_iter=3, tol=0.0)
+    plain = est.fit(seqs).transform(seqs)
+    plain_loss = est.loss_curve_
+    monkeypatch.setattr(_training, "_compiles_per_shape", lambda: True)
+    shapes = set()
+    batch = _training.Batches._batch
+
+    def spy(self, rows):
+        out = batch(self, rows)
+        shapes.add(out[0].shape)
+        return out
+
+    monkeypatch.setattr(_training.Batches, "_batch", spy)
+    grid = est.fit(seqs).transform(seqs)
+    assert {rows for rows, _, _ in shapes} == {16}
+    longest = max(map(len, seqs))
+    steps = {steps for _, steps, _ in shapes}
+    assert steps <= {8, 12, 16, 24, 32, longest} and longest in steps
+    np.testing.assert_allclose(est.loss_curve_, plain_loss, rtol=1e-5)
+    np.testing.assert_allclose(grid, plain, atol=1e-4)
 
 
 @pytest.mark.skipif(
