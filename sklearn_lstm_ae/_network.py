@@ -11,6 +11,7 @@ length of its sequence. The output is their concatenation, ``channels + 1`` wide
 """
 
 import inspect
+import os
 from dataclasses import dataclass
 
 import keras
@@ -59,6 +60,7 @@ class _ProjectedLoop(layers.RNN):
                 cell, sequences, initial_state, mask,
                 return_sequences=self.return_sequences,
                 zero_output_for_mask=self.zero_output_for_mask,
+                parts=inter_op_threads(), training=bool(training),
             )  # fmt: skip
         if isinstance(cell, layers.LSTMCell):
             projected = ops.matmul(sequences, cell.kernel) + cell.bias
@@ -93,9 +95,35 @@ class _ProjectedLoop(layers.RNN):
         )
 
 
+def inter_op_threads():
+    """TensorFlow's inter-op threads (a thread per usable core unless set); 1
+    on other backends: Keras's JAX predict step donates the model's state
+    buffers to each call, so two threads must not call it at once."""
+    if keras.backend.backend() != "tensorflow":
+        return 1
+    import tensorflow as tf
+
+    configured = tf.config.threading.get_inter_op_parallelism_threads()
+    if not configured:
+        configured = int(os.environ.get("TF_NUM_INTEROP_THREADS") or 0)
+    if not configured:
+        configured = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count()
+        )
+    return max(1, configured or 1)
+
+
+# Prediction blocks are padded to whole blocks of this many rows (see
+# _training.predict), and so are the parts the fused LSTM cuts them into: a
+# sequence's result stays independent of its batch-mates.
+PREDICT_PART_ROWS = 64
+
+
 def _fused_lstm(cell, sequences, initial_state, mask, *, return_sequences,
-                zero_output_for_mask):  # fmt: skip
-    """A forward LSTM over every step in one TensorFlow operation.
+                zero_output_for_mask, parts=1, training=False):  # fmt: skip
+    """A forward LSTM over every step in one TensorFlow operation per part.
 
     ``BlockLSTM`` runs the loop, gates included, in C++ (its gradient too):
     no per-step operations in the graph. Its weights are
@@ -112,6 +140,12 @@ def _fused_lstm(cell, sequences, initial_state, mask, *, return_sequences,
     padding are what Keras's masked loop gives there (the last real output,
     or zeros with ``zero_output_for_mask``), and a sequence with no real step
     keeps the initial state and outputs zeros.
+
+    One call of the kernel steps through the sequences on one core. With
+    ``parts`` above 1 the batch's rows are cut into that many parts, each
+    run by its own call: the calls do not depend on each other, so
+    TensorFlow's inter-op threads run them at once (see
+    :func:`_block_lstm`).
     """
     import tensorflow as tf
 
@@ -121,16 +155,8 @@ def _fused_lstm(cell, sequences, initial_state, mask, *, return_sequences,
         # (NaN, say) reaches the gradient of the real steps.
         sequences = tf.where(mask[..., None], sequences, 0.0)
     x = tf.transpose(sequences, [1, 0, 2])
-    zeros = tf.zeros([cell.units], dtype=x.dtype)
-    _, c, _, _, _, _, h = tf.raw_ops.BlockLSTM(
-        seq_len_max=tf.cast(tf.shape(x)[0], tf.int64),
-        x=x, cs_prev=c0, h_prev=h0,
-        w=_input_cell_forget_output(
-            tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)
-        ),
-        wci=zeros, wcf=zeros, wco=zeros, b=_input_cell_forget_output(cell.bias),
-        forget_bias=0.0, cell_clip=0.0, use_peephole=False,
-    )  # fmt: skip
+    multiple = 1 if training else PREDICT_PART_ROWS
+    c, h = _block_lstm(cell, x, h0, c0, parts, multiple)
     if mask is None:
         last_h, last_c = h[-1], c[-1]
         last_output = last_h
@@ -151,6 +177,58 @@ def _fused_lstm(cell, sequences, initial_state, mask, *, return_sequences,
         fill = 0.0 if zero_output_for_mask else last_output[:, None]
         outputs = tf.where(mask[..., None], outputs, fill)
     return last_output, outputs, [last_h, last_c]
+
+
+def _block_lstm(cell, x, h0, c0, parts, multiple):
+    """The cell states and outputs of ``BlockLSTM`` over time-major ``x``
+    from ``h0``, ``c0``: one call, or one per part of the rows.
+
+    All but the last part hold an equal share of the rows, a whole number of
+    ``multiple`` rows. Where the rows are too few for that, all of them go
+    to the last part and the others get one empty row each: no part is
+    ever empty, since the kernel's gradient over no rows is not zero
+    (TensorFlow 2.21).
+    """
+    import tensorflow as tf
+
+    zeros = tf.zeros([cell.units], dtype=x.dtype)
+    weights = dict(
+        w=_input_cell_forget_output(
+            tf.concat([cell.kernel, cell.recurrent_kernel], axis=0)
+        ),
+        wci=zeros, wcf=zeros, wco=zeros, b=_input_cell_forget_output(cell.bias),
+        forget_bias=0.0, cell_clip=0.0, use_peephole=False,
+    )  # fmt: skip
+    if parts <= 1:
+        return _block_lstm_call(x, h0, c0, weights)
+    rows = tf.shape(x)[1]
+    size = rows // (parts * multiple) * multiple
+    added = tf.where(size == 0, parts - 1, 0)  # empty rows in front
+    size = tf.maximum(size, 1)
+    sizes = [size] * (parts - 1) + [rows + added - (parts - 1) * size]
+
+    def split(value, axis):
+        pad = [[0, 0]] * len(value.shape)
+        pad[axis] = [added, 0]
+        return tf.split(tf.pad(value, pad), sizes, axis=axis, num=parts)
+
+    results = [
+        _block_lstm_call(*part, weights)
+        for part in zip(split(x, 1), split(h0, 0), split(c0, 0), strict=True)
+    ]
+    c, h = (
+        tf.concat(states, axis=1)[:, added:] for states in zip(*results, strict=True)
+    )
+    return c, h
+
+
+def _block_lstm_call(x, h0, c0, weights):
+    """One call of ``BlockLSTM``: its cell states and outputs."""
+    import tensorflow as tf
+
+    steps = tf.cast(tf.shape(x)[0], tf.int64)
+    out = tf.raw_ops.BlockLSTM(seq_len_max=steps, x=x, cs_prev=c0, h_prev=h0, **weights)
+    return out[1], out[6]
 
 
 def _input_cell_forget_output(weights):

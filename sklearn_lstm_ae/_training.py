@@ -8,7 +8,6 @@ import contextlib
 import copy
 import logging
 import math
-import os
 import signal
 import sys
 import threading
@@ -785,24 +784,8 @@ def _blocks_at_once(run_block, blocks):
     return ordered()
 
 
-def _inter_op_threads():
-    """TensorFlow's inter-op threads (a thread per usable core unless set); 1
-    on other backends: Keras's JAX predict step donates the model's state
-    buffers to each call, so two threads must not call it at once."""
-    if keras.backend.backend() != "tensorflow":
-        return 1
-    import tensorflow as tf
-
-    configured = tf.config.threading.get_inter_op_parallelism_threads()
-    if not configured:
-        configured = int(os.environ.get("TF_NUM_INTEROP_THREADS") or 0)
-    if not configured:
-        configured = (
-            len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else os.cpu_count()
-        )
-    return max(1, configured or 1)
+# TensorFlow's inter-op threads (see _network.inter_op_threads).
+_inter_op_threads = _network.inter_op_threads
 
 
 def _predict_rows(model, chunk, row_multiple):

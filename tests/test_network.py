@@ -306,9 +306,24 @@ def _recurrent_layers(model):
     [{}, {"pooling": True, "n_components": 6}, {"patch_size": 3},
      {"bidirectional": True, "hidden_layer_sizes": (4, 3)}],
 )  # fmt: skip
-def test_fused_lstm_trains_the_network_the_loop_trains(changes):
-    """Autoencoder outputs and every gradient agree with the loop (1e-5)."""
+@pytest.mark.parametrize(
+    "parts", [1, 3, 4, 8],
+    ids=["whole", "3 equal parts", "4 parts, the last longer", "too few rows"],
+)  # fmt: skip
+def test_fused_lstm_trains_the_network_the_loop_trains(changes, parts, monkeypatch):
+    """Autoencoder outputs and every gradient agree with the loop (1e-5),
+    with the batch run whole or in parts (one per inter-op thread)."""
     import tensorflow as tf
+
+    monkeypatch.setattr(_network, "inter_op_threads", lambda: parts)
+    fused_parts = []
+    part = _network._block_lstm_call
+
+    def spy(x, *args):
+        fused_parts.append(x.shape[1])  # time-major
+        return part(x, *args)
+
+    monkeypatch.setattr(_network, "_block_lstm_call", spy)
 
     arch = _network.Architecture(**{**ARCH.__dict__, **changes})
     model, _ = _network.build(arch)
@@ -331,9 +346,34 @@ def test_fused_lstm_trains_the_network_the_loop_trains(changes):
         return out, tape.gradient(total, model.trainable_variables)
 
     (out, grads), (loop_out, loop_grads) = run(True), run(False)
+    fused_layers = sum(not layer.go_backwards for layer in _recurrent_layers(model))
+    expected = {1: [6], 3: [2, 2, 2], 4: [1, 1, 1, 3], 8: [1] * 7 + [6]}[parts]
+    assert fused_parts == expected * fused_layers
     np.testing.assert_allclose(out, loop_out, atol=1e-5)
     for a, b in zip(grads, loop_grads, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="TensorFlow's fused kernel"
+)
+def test_fused_lstm_in_parts_without_a_mask_or_a_state(monkeypatch):
+    import tensorflow as tf
+
+    layer = _network.LSTM(4, return_sequences=True, return_state=True)
+    x = tf.constant(np.random.RandomState(0).normal(size=(5, 6, 3)), tf.float32)
+
+    def run(parts):
+        monkeypatch.setattr(_network, "inter_op_threads", lambda: parts)
+        with tf.GradientTape() as tape:
+            out, h, c = layer(x, training=True)
+            total = tf.reduce_sum(out * out) + tf.reduce_sum(h * c)
+        return [out, h, c, *tape.gradient(total, layer.trainable_variables)]
+
+    whole = run(1)
+    for parts in (2, 7):  # 7: more parts than rows
+        for a, b in zip(run(parts), whole, strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-5)
 
 
 @pytest.mark.skipif(
@@ -347,7 +387,9 @@ def test_only_forward_lstms_trace_to_the_fused_kernel():
 
     def op_types(layer):
         graph = tf.function(lambda: layer(x, mask=mask)).get_concrete_function().graph
-        return {op.type for op in graph.get_operations()}
+        library = graph.as_graph_def().library.function  # the branches of an If
+        nodes = [node.op for function in library for node in function.node_def]
+        return {op.type for op in graph.get_operations()} | set(nodes)
 
     forward = op_types(_network.LSTM(4))
     assert "BlockLSTM" in forward and "While" not in forward

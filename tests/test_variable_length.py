@@ -188,6 +188,35 @@ def test_blocks_run_at_once_give_the_same_codes_in_order(ragged, monkeypatch):
     np.testing.assert_allclose(one_thread, one_block, atol=1e-6)
 
 
+def test_prediction_in_parts_gives_the_same_codes(ragged, monkeypatch):
+    """TensorFlow: the fused LSTM's parts (one per inter-op thread) change
+    no code, bit for bit: they are whole blocks of 64 rows."""
+    import keras
+
+    from sklearn_lstm_ae import _backend
+
+    network, training = _backend.keras_modules()
+    est = tiny().fit(ragged)
+    X = ragged * 30  # 600 sequences: parts of several blocks of 64 rows
+    monkeypatch.setattr(training, "_inter_op_threads", lambda: 1)
+    parts = []
+    part = network._block_lstm_call
+
+    def spy(x, *args):
+        parts.append(x)
+        return part(x, *args)
+
+    monkeypatch.setattr(network, "_block_lstm_call", spy)
+    codes = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(network, "inter_op_threads", lambda t=threads: t)
+        est._entry.encoder.predict_function = None  # traced again, in parts
+        codes[threads] = est.transform(X)
+    if keras.backend.backend() == "tensorflow":
+        assert len(parts) == 1 + 3  # traced once each time
+    np.testing.assert_array_equal(codes[3], codes[1])
+
+
 def test_prediction_threads_follow_the_backends_setting(monkeypatch):
     import keras
 
