@@ -30,8 +30,6 @@ for a run with ``--set`` options, to quality-<name>-<value>.md beside it.
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -43,6 +41,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 OUT_DIR = HERE.parent / "docs" / "benchmarks"
 sys.path.insert(0, str(HERE))
+import _machine  # noqa: E402
 
 # name: (floor = max(raw RBF-SVM, 1NN-DTW), TS2Vec, T-Loss), from the anchors
 # the project measures against (T-Loss and DTW: the T-Loss authors' result
@@ -185,7 +184,7 @@ def main(datasets, seeds, params=None):
     lines = [
         (f"Defaults except {setting}" if params else "Defaults")
         + f", only `random_state` set; seeds {', '.join(map(str, seeds))}; "
-        f"{platform.machine()}, {os.cpu_count()} cores; Keras {keras.__version__} "
+        f"{_machine.describe()}; Keras {keras.__version__} "
         f"({keras.backend.backend()}), scikit-learn {sklearn.__version__}. "
         "Met: `floor` = at least the floor; `2pt` = within 2 points of the best "
         "of TS2Vec and T-Loss. ARI and NMI: KMeans on the test codes, and on the "

@@ -4,7 +4,7 @@ Every timing runs in a fresh Python process (so build, compile and tracing are
 counted, as a user meets them) and is the median of --repeat runs. Prints two
 markdown tables and writes them to docs/benchmarks/speed.md: against the same
 network in hand-written Keras, and against a plain PyTorch training loop of the
-same size, one thread each (rows 8 to 12).
+same size, one thread each (rows 8 to 13).
 
     python benchmarks/speed.py               # both tables (some 20 minutes on 2 cores)
     python benchmarks/speed.py --quick       # fewer repeats, smaller transform
@@ -33,9 +33,12 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import _machine  # noqa: E402
+
 OUT = HERE.parent / "docs" / "benchmarks" / "speed.md"
 N, STEPS, CHANNELS, CODE, BATCH, EPOCHS = 4000, 40, 8, 32, 128, 3
-FIT_EPOCHS = 8  # epochs of each fit against plain PyTorch (rows 8 to 12)
+FIT_EPOCHS = 8  # epochs of each fit against plain PyTorch (rows 8 to 13)
 THREADS = None  # --threads: the thread limit of a case's process (see run)
 
 
@@ -487,7 +490,7 @@ TORCH_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/
 
 
 def torch_rows(repeat):
-    """Rows 8 to 12: against a plain PyTorch loop, one thread each."""
+    """Rows 8 to 13: against a plain PyTorch loop, one thread each."""
     rows = []
     missing = {"error": "torch not installed (see above)"}
     have_torch = _have("torch")
@@ -579,6 +582,14 @@ def torch_rows(repeat):
         overhead = f"overhead: {ojc['first_epoch'] - ojc['epoch']:.3g} s"
     add(f"{name}: first epoch (s)", ojc, tf, "first_epoch", overhead)
     add(f"{name}: whole fit, {FIT_EPOCHS} epochs (s)", ojc, tf, "fit")
+    # Variable lengths: JAX compiles a step per batch length it meets (a few:
+    # see Batches' grid_steps).
+    ojv = run("ours_epochs", "variable", repeat, "jax", 1)
+    name = "13. ours on JAX vs PyTorch, lengths 5..100, 1 thread"
+    add(f"{name}: first epoch (s)", ojv, tv, "first_epoch",
+        "compiles a step for each of a few batch lengths")  # fmt: skip
+    add(f"{name}: steady epoch (s)", ojv, tv, "epoch")
+    add(f"{name}: whole fit, {FIT_EPOCHS} epochs (s)", ojv, tv, "fit")
     return rows
 
 
@@ -602,7 +613,7 @@ def _markdown(rows, reference):
 def main(quick, only=None, write=True):
     repeat = 1 if quick else 3
     machine = (
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"Machine: {_machine.describe()}, Python "
         f"{platform.python_version()}; median of {repeat} fresh-process runs."
     )
     old = OUT.read_text() if OUT.is_file() else ""
