@@ -765,9 +765,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         center = np.zeros(stats.shape[1])
         spread = np.zeros(stats.shape[1])
         if rows.any():
-            center = np.average(stats[rows], axis=0, weights=weights[rows])
-            deviation = (stats[rows] - center) ** 2
-            spread = np.sqrt(np.average(deviation, axis=0, weights=weights[rows]))
+            center, spread = _weighted_moments(stats[rows], weights[rows])
         # In the units the network reads; a statistic that varies less than
         # this is the same for every sequence (as on z-normalised data).
         used = spread >= 1e-3
@@ -822,8 +820,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         step_weights = step_weights[padded.mask]
         if not step_weights.sum():  # no step, or no weight on any
             return identity
-        mean = np.average(real, axis=0, weights=step_weights)
-        scale = np.sqrt(np.average((real - mean) ** 2, axis=0, weights=step_weights))
+        mean, scale = _weighted_moments(real, step_weights)
         scale[scale < 1e-12] = 1.0  # a constant channel is only centred
         return mean.astype(np.float32), scale.astype(np.float32)
 
@@ -1311,6 +1308,13 @@ def _checked_sample_weight(sample_weight, n_samples):
     if not weights.any():
         raise ValueError(f"{accepted}; got only zeros.")
     return weights
+
+
+def _weighted_moments(rows, weights):
+    """The weighted mean and standard deviation of ``rows`` (float64) along
+    the first axis; ``weights`` must not all be 0."""
+    mean = np.average(rows, axis=0, weights=weights)
+    return mean, np.sqrt(np.average((rows - mean) ** 2, axis=0, weights=weights))
 
 
 def _standardized(padded, mean, scale):

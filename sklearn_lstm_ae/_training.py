@@ -232,10 +232,9 @@ class Batches(keras.utils.PyDataset):
             self._bands = self._worthwhile_bands() if shuffle else 1
         self._tops = None
         if grid_steps:
-            banded = shuffle and self._bands
-            tops = band_tops(lengths, batch_size, self._bands) if banded else []
-            tops = [*tops, lengths.max()]
-            self._tops = np.unique(np.minimum(np.add(tops, 1), values.shape[1]))
+            # Sorted plans (bands=None) are cut at the longest length only.
+            tops = band_tops(lengths, batch_size, self._bands or 1)
+            self._tops = np.unique(np.minimum(tops + 1, values.shape[1]))
         if shuffle:
             # Keras fixes its input signature from the first two batches and
             # then starts the first epoch with a new plan. Show it the longest
@@ -284,14 +283,14 @@ class Batches(keras.utils.PyDataset):
         return (values, mask), target
 
     def _batch(self, rows):
-        steps = self._steps(rows)
-        shown = self.values.shape[1]
+        steps = shown = self._steps(rows)
         if self._tops is not None:
             # The batch's band's longest, or a grid length if that is shorter.
-            top = self._tops[np.searchsorted(self._tops, steps)]
-            steps, shown = grid_steps(steps, top), steps
+            top = self._tops[np.searchsorted(self._tops, shown)]
+            steps = grid_steps(shown, top)
         values = self.values[rows, :steps]
         mask = np.arange(steps) < self.lengths[rows, None]
+        # The steps added (if any) weigh 0.
         weight = self.weights[rows, None, None] * (np.arange(steps) < shown)[:, None]
         weight = np.broadcast_to(weight, (*mask.shape, 1))
         target = np.concatenate(
