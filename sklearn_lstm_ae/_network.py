@@ -890,7 +890,8 @@ def masked_loss(kind):
     """The training loss: reconstruction on real steps plus the length term.
 
     ``y_true`` is the padded input followed by two more channels: the mask
-    (1.0 at real steps) and each sequence's weight, repeated at every step.
+    (1.0 at real steps, -1.0 in every step of a row added to top a batch
+    up) and each sequence's weight, repeated at every step.
     The reconstruction term is the weighted mean of ``kind`` ("mse", "mae",
     "binary_crossentropy" or a ``keras.losses.Loss`` object, whose ``call``
     gives the loss of each step without reduction or Keras's own weighting)
@@ -920,7 +921,16 @@ def masked_loss(kind):
         real = mask * weight
         reconstruction = _weighted_mean(per_step, real)
         exists = ops.binary_crossentropy(mask, logit, from_logits=True)
-        return reconstruction + _weighted_mean(exists, weight)
+        total = reconstruction + _weighted_mean(exists, weight)
+        # Keras averages the batch losses of an epoch weighted by their
+        # rows, and counts rows added to top a batch up (mask -1, weight 0;
+        # see _training.Batches) as rows of the batch. Reported here: the
+        # loss times the share of rows that are not added (so the epoch
+        # mean weighs each batch by its own rows, once EpochLog rescales
+        # it); differentiated: the loss itself, exactly.
+        share = ops.mean(ops.cast(mask[:, 0] >= 0.0, total.dtype))
+        scaled = ops.where(share < 1.0, total * (share - 1.0), 0.0)
+        return total + ops.stop_gradient(scaled)
 
     loss.__name__ = f"masked_{kind if isinstance(kind, str) else kind.name}"
     return loss

@@ -203,7 +203,9 @@ class Batches(keras.utils.PyDataset):
     With ``full_rows`` every batch has as many rows as the largest: a short
     batch is topped up with empty rows of weight 0, which the loss does not
     count, so that a backend that compiles a step per input shape (JAX)
-    compiles it once per time length rather than again for the last batch.
+    compiles it once per time length rather than again for the last batch
+    (their mask channel in the target is -1, which tells the loss they were
+    added: see :meth:`mean_rescale`).
     With ``grid_steps`` a batch's steps are rounded up, to its length band's
     longest (see :func:`length_buckets`; the same in every epoch) or to
     :func:`grid_steps` if that is shorter, and the steps added get weight 0,
@@ -300,7 +302,18 @@ class Batches(keras.utils.PyDataset):
             values, mask, target = (
                 _pad_rows(x, self._rows) for x in (values, mask, target)
             )
+            target[len(rows) :, :, -2] = -1.0  # added rows (see masked_loss)
         return values, mask, target
+
+    def mean_rescale(self):
+        """What turns Keras's epoch mean of the batch losses into the mean
+        weighted by each batch's own rows, with ``full_rows``: Keras weighs
+        every batch by its full number of rows, and the loss of a topped-up
+        batch is reported times its share of real rows (see
+        :func:`_network.masked_loss`). 1.0 where no batch is topped up."""
+        if not self._rows:
+            return 1.0
+        return len(self) * self._rows / len(self.lengths)
 
     def on_epoch_end(self):
         if self._rng is not None:
@@ -352,13 +365,23 @@ class Batches(keras.utils.PyDataset):
 
 
 class EpochLog(keras.callbacks.Callback):
-    """Per-epoch logs as plain floats; survives an interrupted ``fit``."""
+    """Per-epoch logs as plain floats; survives an interrupted ``fit``.
 
-    def __init__(self):
+    ``rescale``: factors for logged values (see :meth:`Batches.mean_rescale`),
+    applied to the logs themselves, so that callbacks after this one (the
+    stopping rule, the user's, Keras's history) read the rescaled values.
+    """
+
+    def __init__(self, rescale=None):
         super().__init__()
         self.history = {}
+        self.rescale = {k: v for k, v in (rescale or {}).items() if v != 1.0}
 
     def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            for key, factor in self.rescale.items():
+                if key in logs:
+                    logs[key] = float(np.asarray(logs[key])) * factor
         logs = dict(logs or {})
         logs["learning_rate"] = float(self.model.optimizer.learning_rate)
         for key, value in logs.items():
@@ -481,8 +504,9 @@ def run_epochs(
     (train, train_weights), (val, val_weights) = train, val or (None, None)
     # JAX compiles a step per input shape: topping up the last batch saved
     # 1.9 s of a 10.7 s fit on the speed benchmark. Empty rows of weight 0
-    # change no loss (Keras's epoch average of the batch losses, weighted by
-    # rows, counts that batch as a full one), but they would change a
+    # change no loss (and EpochLog rescales Keras's epoch average of the
+    # batch losses, which counts their rows: see Batches.mean_rescale), but
+    # they would change a
     # batch's own statistics (code_scaling="batch"): such a model keeps its
     # short batches.
     # Steps rounded up to a few lengths: see Batches.
@@ -504,7 +528,10 @@ def run_epochs(
             "x": batches.tf_dataset(epochs), "steps_per_epoch": len(batches),
             "validation_data": None if val is None else val_batches.tf_dataset(1),
         }  # fmt: skip
-    log, guard = EpochLog(), GuardFinite()
+    rescale = {"loss": batches.mean_rescale()}
+    if val_batches is not None:
+        rescale["val_loss"] = val_batches.mean_rescale()
+    log, guard = EpochLog(rescale), GuardFinite()
     all_callbacks = [log, guard]
     if verbose == 1:
         all_callbacks.append(EpochProgress(epochs))

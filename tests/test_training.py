@@ -342,6 +342,22 @@ def _weighted_sequences(rng, n, low, high, channels):
     return lengths, values, params
 
 
+def _value_and_grad(loss, y_true, y_pred):
+    """``loss(y_true, y_pred)`` and its gradient with respect to ``y_pred``
+    (on JAX or TensorFlow)."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        value, grad = jax.value_and_grad(lambda p: loss(y_true, p))(y_pred)
+        return float(value), np.asarray(grad)
+    import tensorflow as tf
+
+    y_pred = tf.Variable(y_pred)
+    with tf.GradientTape() as tape:
+        value = loss(y_true, y_pred)
+    return float(value), tape.gradient(value, y_pred).numpy()
+
+
 def test_full_rows_top_up_short_batches_with_rows_the_loss_ignores():
     # What JAX trains on: every batch as wide as the largest, so its step
     # compiles once; the rows added change no loss.
@@ -358,9 +374,19 @@ def test_full_rows_top_up_short_batches_with_rows_the_loss_ignores():
         assert len(fv) == len(fm) == len(ft) == 16
         for short, topped in [(v, fv), (m, fm), (t, ft)]:
             np.testing.assert_array_equal(topped[:n], short)
-            assert not topped[n:].any()  # empty rows of weight 0
+        # Empty rows of weight 0, marked as added by a mask channel of -1.
+        assert not fv[n:].any() and not fm[n:].any()
+        assert not ft[n:, :, :-2].any() and not ft[n:, :, -1].any()
+        assert (ft[n:, :, -2] == -1.0).all()
+        # The loss reported is the batch's loss times its share of real rows;
+        # its gradient is the batch's, with nothing for the rows added.
         pred = rng.normal(size=(16, t.shape[1], 3)).astype(np.float32)
-        assert float(loss(ft, pred)) == pytest.approx(float(loss(t, pred[:n])), 1e-6)
+        value, grad = _value_and_grad(loss, ft, pred)
+        short_value, short_grad = _value_and_grad(loss, t, pred[:n])
+        assert value == pytest.approx(short_value * n / 16, 1e-6)
+        np.testing.assert_allclose(grad[:n], short_grad, rtol=1e-5, atol=1e-9)
+        assert not grad[n:].any()
+    assert full.mean_rescale() == 3 * 16 / 37 and plain.mean_rescale() == 1.0
     # A training set smaller than one batch is one batch of its own size.
     assert (
         len(_training.Batches(values[:5], lengths[:5], 16, full_rows=True)[0][1]) == 5
@@ -409,19 +435,24 @@ def test_grid_steps_meet_the_band_tops_and_change_no_loss():
     assert len(plain_steps) > len(grid_steps)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
 def test_a_fit_for_a_backend_that_compiles_per_shape_gives_the_same_codes(
-    monkeypatch,
-):
-    # Grid steps (what JAX gets) on this backend: the same training, up to
-    # rounding, and the same codes. (64 sequences: whole batches, so that
-    # full rows, which JAX gets too, leave Keras's epoch loss as it is.)
+    early_stopping, monkeypatch,
+):  # fmt: skip
+    # Grid steps and full rows (what JAX gets) against neither: the same
+    # training, up to rounding, the same codes, and the same epoch losses,
+    # though Keras counts the rows added to the short batches (70 sequences
+    # in batches of 16; with early stopping, 63 and 7 for validation, in
+    # blocks of 4 here).
     from conftest import tiny
 
+    monkeypatch.setattr(_training, "VALIDATION_BATCH", 4)
+    monkeypatch.setattr(_training, "_compiles_per_shape", lambda: False)
     rng = np.random.RandomState(0)
-    seqs = [rng.normal(size=(n, 2)) for n in rng.randint(1, 40, size=64)]
-    est = tiny(batch_size=16, max_iter=3, tol=0.0)
+    seqs = [rng.normal(size=(n, 2)) for n in rng.randint(1, 40, size=70)]
+    est = tiny(batch_size=16, max_iter=3, tol=0.0, early_stopping=early_stopping)
     plain = est.fit(seqs).transform(seqs)
-    plain_loss = est.loss_curve_
+    plain_history = est.history_
     monkeypatch.setattr(_training, "_compiles_per_shape", lambda: True)
     shapes = set()
     batch = _training.Batches._batch
@@ -433,11 +464,15 @@ def test_a_fit_for_a_backend_that_compiles_per_shape_gives_the_same_codes(
 
     monkeypatch.setattr(_training.Batches, "_batch", spy)
     grid = est.fit(seqs).transform(seqs)
-    assert {rows for rows, _, _ in shapes} == {16}
+    assert {rows for rows, _, _ in shapes} == ({4, 16} if early_stopping else {16})
     longest = max(map(len, seqs))
     steps = {steps for _, steps, _ in shapes}
-    assert steps <= {8, 12, 16, 24, 32, longest} and longest in steps
-    np.testing.assert_allclose(est.loss_curve_, plain_loss, rtol=1e-5)
+    # Grid lengths, or the longest of the training or validation sequences.
+    assert {s for s in steps if s < 32} <= {1, 2, 3, 4, 6, 8, 12, 16, 24}
+    assert longest in steps and len(steps) <= 4
+    assert set(est.history_) == {"loss", "val_loss"} if early_stopping else {"loss"}
+    for key, values in plain_history.items():
+        np.testing.assert_allclose(est.history_[key], values, rtol=1e-5)
     np.testing.assert_allclose(grid, plain, atol=1e-4)
 
 
