@@ -370,17 +370,29 @@ class EpochLog(keras.callbacks.Callback):
     ``rescale``: factors for logged values (see :meth:`Batches.mean_rescale`),
     applied to the logs themselves, so that callbacks after this one (the
     stopping rule, the user's, Keras's history) read the rescaled values.
+    The training loss is rescaled only after an epoch of all its
+    ``n_batches`` batches: one that a callback stopped part-way is left as
+    Keras gives it, which is exact unless it reached a topped-up batch.
     """
 
-    def __init__(self, rescale=None):
+    def __init__(self, rescale=None, n_batches=None):
         super().__init__()
         self.history = {}
         self.rescale = {k: v for k, v in (rescale or {}).items() if v != 1.0}
+        self.n_batches = n_batches
+        self._batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             for key, factor in self.rescale.items():
-                if key in logs:
+                whole = key != "loss" or self._batches == self.n_batches
+                if key in logs and whole:
                     logs[key] = float(np.asarray(logs[key])) * factor
         logs = dict(logs or {})
         logs["learning_rate"] = float(self.model.optimizer.learning_rate)
@@ -531,7 +543,7 @@ def run_epochs(
     rescale = {"loss": batches.mean_rescale()}
     if val_batches is not None:
         rescale["val_loss"] = val_batches.mean_rescale()
-    log, guard = EpochLog(rescale), GuardFinite()
+    log, guard = EpochLog(rescale, len(batches)), GuardFinite()
     all_callbacks = [log, guard]
     if verbose == 1:
         all_callbacks.append(EpochProgress(epochs))

@@ -476,6 +476,27 @@ def test_a_fit_for_a_backend_that_compiles_per_shape_gives_the_same_codes(
     np.testing.assert_allclose(grid, plain, atol=1e-4)
 
 
+class _StopAfterTwoBatches(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 1:
+            self.model.stop_training = True
+
+
+def test_an_epoch_stopped_part_way_logs_the_loss_of_its_batches(monkeypatch):
+    # A callback stops the first epoch after two of its five batches (in
+    # order: the short one is last). Its loss is Keras's mean of those two,
+    # with full rows as without: the rescale is for whole epochs.
+    monkeypatch.setattr(_training, "_compiles_per_shape", lambda: False)
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(n, 2)) for n in rng.randint(1, 40, size=70)]
+    est = tiny(batch_size=16, shuffle=False, callbacks=[_StopAfterTwoBatches()])
+    plain = est.fit(seqs).loss_curve_
+    monkeypatch.setattr(_training, "_compiles_per_shape", lambda: True)
+    est.fit(seqs)
+    assert len(plain) == len(est.loss_curve_) == 1
+    np.testing.assert_allclose(est.loss_curve_, plain, rtol=1e-5)
+
+
 @pytest.mark.skipif(
     keras.backend.backend() != "tensorflow", reason="TensorFlow's tf.data feed"
 )
