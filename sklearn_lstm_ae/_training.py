@@ -518,9 +518,8 @@ def run_epochs(
     # 1.9 s of a 10.7 s fit on the speed benchmark. Empty rows of weight 0
     # change no loss (and EpochLog rescales Keras's epoch average of the
     # batch losses, which counts their rows: see Batches.mean_rescale), but
-    # they would change a
-    # batch's own statistics (code_scaling="batch"): such a model keeps its
-    # short batches.
+    # they would change a batch's own statistics (code_scaling="batch"):
+    # such a model keeps its short batches.
     # Steps rounded up to a few lengths: see Batches.
     grid = _compiles_per_shape()
     full_rows = grid and not batch_statistics
