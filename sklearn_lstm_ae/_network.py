@@ -316,13 +316,14 @@ class RepeatToLength(layers.Layer):
 class MaskedPooling(layers.Layer):
     """Output at the last real step, mean and max over real steps, cut to ``width``.
 
-    The output at the last real step is a forward layer's final state. An
-    empty sequence gives zeros.
+    The output at the last real step is a forward layer's final state; with
+    ``last_state=False`` it is left out. An empty sequence gives zeros.
     """
 
-    def __init__(self, width, **kwargs):
+    def __init__(self, width, last_state=True, **kwargs):
         super().__init__(**kwargs)
         self.width = width
+        self.last_state = last_state
         # The recurrent output carries Keras's mask; this layer uses the same
         # real steps explicitly and ends the mask here.
         self.supports_masking = True
@@ -337,6 +338,8 @@ class MaskedPooling(layers.Layer):
         lowest = ops.min(sequence, axis=1, keepdims=True) - 1.0
         largest = ops.max(sequence * real + lowest * (1.0 - real), axis=1)
         largest = largest * ops.minimum(count, 1.0)  # empty sequences: zeros
+        if not self.last_state:
+            return ops.concatenate([mean, largest], axis=-1)[:, : self.width]
         at_end = ops.cast(
             ops.equal(ops.cumsum(real, axis=1), ops.expand_dims(count, 1)), real.dtype
         )
@@ -348,7 +351,11 @@ class MaskedPooling(layers.Layer):
         return (sequence_shape[0], self.width)
 
     def get_config(self):
-        return {**super().get_config(), "width": self.width}
+        return {
+            **super().get_config(),
+            "width": self.width,
+            "last_state": self.last_state,
+        }
 
 
 @keras.saving.register_keras_serializable(package="sklearn_lstm_ae")
@@ -582,6 +589,9 @@ class Architecture:
     recurrent_dropout: float
     output_activation: str
     pooling: bool = False
+    # With pooling: whether the output at the last real step is a part of the
+    # code beside the mean and the max ("mean_max"), or not ("mean_max_only").
+    last_state: bool = True
     code_scaling: object = "sample"  # "sample", "batch" or None
     patch_size: int = 1  # steps read (and decoded) together as one
     level_and_spread: bool = False  # the code ends with LevelAndSpread's output
@@ -597,12 +607,17 @@ class Architecture:
         return self.n_components - 2 * self.n_channels * self.level_and_spread
 
     @property
+    def pooled_parts(self):
+        """How many summaries of the last encoder layer make the code."""
+        return (3 if self.last_state else 2) if self.pooling else 1
+
+    @property
     def encoder_widths(self):
         """The encoder layers' outputs, each step: with pooling, the last is
-        a third of the learned code (last state, mean and max make it)."""
+        a third of the learned code (last state, mean and max make it), or a
+        half without the last state."""
         *widths, _ = self.encoder_sizes
-        last = self.learned_width
-        return (*widths, -(-last // 3) if self.pooling else last)
+        return (*widths, -(-self.learned_width // self.pooled_parts))
 
     @property
     def encoder_units(self):
@@ -691,7 +706,8 @@ def build(arch):
     h = steps
     for i, width in enumerate(arch.encoder_widths):
         # With pooling: last state, mean and max over the real steps, each a
-        # third of the code: the last state of a long sequence forgets its start.
+        # third of the code (or mean and max, a half each): the last state of
+        # a long sequence forgets its start.
         last = i == len(arch.encoder_widths) - 1
         layer = _encoder_layer(
             arch, width, return_sequences=not last or arch.pooling,
@@ -699,7 +715,7 @@ def build(arch):
         )  # fmt: skip
         h = layer(h, mask=reads)
     if arch.pooling:
-        h = MaskedPooling(arch.learned_width, name="pooling")(h, real)
+        h = MaskedPooling(arch.learned_width, arch.last_state, name="pooling")(h, real)
     else:
         h = ZeroIfEmpty(name="final_state")(h, real)
     # The final state of an LSTM is small at initialisation, so the decoder

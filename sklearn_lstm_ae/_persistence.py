@@ -577,6 +577,7 @@ _ARCHITECTURE = {
     "recurrent_dropout": _fraction,
     "output_activation": _one_of("linear", "sigmoid"),
     "pooling": _bool,
+    "last_state": _bool,
     "code_scaling": _one_of("sample", "batch", None),
     "patch_size": _positive_int,
     "level_and_spread": _bool,

@@ -83,12 +83,25 @@ def test_transform_shape_dtype_and_fit_transform_agree(X3):
 
 @pytest.mark.parametrize(
     "params", [{}, {"cell": "gru"}, {"bidirectional": True, "n_components": 5},
-               {"hidden_layer_sizes": (6, 3)}],
+               {"hidden_layer_sizes": (6, 3)},
+               {"pooling": "mean_max_only", "n_components": 5}],
 )  # fmt: skip
 def test_code_is_n_components_wide_for_every_encoder(X3, params):
     est = tiny(**params).fit(X3)
     assert est.transform(X3).shape == (30, est.n_components)
     assert est.encoder_.output.shape[-1] == est.n_components
+
+
+def test_a_code_without_the_last_state_ignores_padding(ragged):
+    est = tiny(n_components=6, pooling="mean_max_only").fit(ragged)
+    assert est.encoder_.get_layer("encoder_0").units == 3
+    padded = np.full((len(ragged), 9, 2), np.nan)
+    for row, seq in zip(padded, ragged, strict=True):
+        row[: len(seq)] = seq
+    codes = est.transform(ragged)
+    np.testing.assert_allclose(est.transform(padded), codes, atol=1e-6)
+    assert (np.abs(codes[[len(s) > 0 for s in ragged]]).max(axis=1) > 0).all()
+    np.testing.assert_array_equal(codes[[len(s) == 0 for s in ragged]], 0.0)
 
 
 def test_code_scaling_decides_the_size_of_each_code(X3):

@@ -124,13 +124,33 @@ def test_recurrent_layers_never_get_an_empty_mask_row():
     np.testing.assert_array_equal(reads[2], [True, False, False, False])
 
 
+@pytest.mark.parametrize("last_state", [True, False])
+def test_pooling_takes_the_last_real_step_mean_and_max(last_state):
+    sequence = np.array(
+        [[[1.0, -2.0], [3.0, -4.0], [2.0, -1.0], [9.0, 9.0]],  # 3 real steps
+         [[5.0, 5.0], [6.0, 6.0], [7.0, 7.0], [8.0, 8.0]]],  # empty
+        np.float32,
+    )  # fmt: skip
+    real = np.arange(4) < np.array([[3], [0]])
+    width = 6 if last_state else 4  # two features, three parts or two
+    pooled = np.asarray(_network.MaskedPooling(width, last_state)(sequence, real))
+    last, mean, largest = [2.0, -1.0], [2.0, -7 / 3], [3.0, -1.0]
+    expected = [*last, *mean, *largest] if last_state else [*mean, *largest]
+    assert pooled.shape == (2, width)
+    np.testing.assert_allclose(pooled[0], expected, rtol=1e-6)
+    np.testing.assert_array_equal(pooled[1], 0.0)  # padding and empty: zeros
+
+
 @pytest.mark.parametrize("code_scaling", ["sample", "batch", None])
-@pytest.mark.parametrize("pooling", [False, True])
-def test_an_empty_sequence_has_a_zero_code(pooling, code_scaling):
+@pytest.mark.parametrize(
+    "pooling, last_state", [(False, True), (True, True), (True, False)]
+)
+def test_an_empty_sequence_has_a_zero_code(pooling, last_state, code_scaling):
     arch = _network.Architecture(
         **{
             **ARCH.__dict__,
             "pooling": pooling,
+            "last_state": last_state,
             "code_scaling": code_scaling,
             "hidden_layer_sizes": (),
         }
@@ -406,6 +426,9 @@ def test_only_forward_lstms_trace_to_the_fused_kernel():
      {"pooling": True, "n_components": 7, "code_scaling": "batch"},
      {"pooling": True, "bidirectional": True, "code_scaling": None},
      {"pooling": True, "n_components": 9, "level_and_spread": True},
+     {"pooling": True, "last_state": False, "n_components": 7},
+     {"pooling": True, "last_state": False, "bidirectional": True,
+      "level_and_spread": True, "n_components": 9},
      {"n_components": 7, "level_and_spread": True, "patch_size": 3}],
 )  # fmt: skip
 def test_weight_shapes_are_worked_out_without_building(changes):

@@ -101,6 +101,29 @@ def test_the_file_holds_json_and_a_keras_model_and_no_pickle(saved, monkeypatch)
     assert LSTMAutoencoderTransformer.load(path).transform(seqs).shape == (20, 4)
 
 
+def test_a_code_without_the_last_state_survives_save_and_load(tmp_path, saved):
+    rng = np.random.RandomState(0)
+    seqs = [rng.normal(size=(n, 2)) for n in [3, 6, 1, 0, 5] * 4]
+    est = tiny(n_components=6, pooling="mean_max_only").fit(seqs)
+    est.save(tmp_path / "est.lstmae")
+    loaded = LSTMAutoencoderTransformer.load(tmp_path / "est.lstmae")
+    assert loaded.pooling == "mean_max_only"
+    assert loaded.encoder_.get_layer("pooling").last_state is False
+    assert loaded.encoder_.get_layer("encoder_0").units == 3  # half the code
+    np.testing.assert_array_equal(loaded.transform(seqs), est.transform(seqs))
+    # A file written before the code could leave the last state out has no
+    # such field: its code holds the last state.
+    old, _, path = saved
+
+    def forget(meta):
+        del meta["architecture"]["last_state"]
+
+    older = _rewrite(path, tmp_path / "older.lstmae", meta_update=forget)
+    loaded = LSTMAutoencoderTransformer.load(older)
+    assert loaded.encoder_.get_layer("pooling").last_state is True
+    np.testing.assert_array_equal(loaded.transform(seqs), old.transform(seqs))
+
+
 def test_dataframe_fits_keep_their_feature_names(tmp_path):
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame(
