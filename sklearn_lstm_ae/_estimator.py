@@ -77,10 +77,10 @@ class LSTMAutoencoderTransformer(
         steps, each a third of the code (the last state of a long sequence
         forgets its beginning; pooling keeps it). ``"mean_max_only"``: the
         mean and the max alone, each half the code; KMeans on these codes
-        agreed better with the classes on 10 of the quality benchmark's 13
-        data sets, and the SVM was better on data sets told apart by level
-        and worse on others (see the user guide's choosing page). ``None``:
-        the final state alone, the classic LSTM autoencoder.
+        agreed better with the classes on 9 of the quality benchmark's 13
+        data sets, and an SVM on them was better on data sets told apart by
+        level and worse on some others (see the user guide's choosing page).
+        ``None``: the final state alone, the classic LSTM autoencoder.
     level_and_spread : float, default=0.0
         How much of the code is each channel's mean and standard deviation
         over the sequence's real steps (in the standardised units the
