@@ -338,14 +338,14 @@ class MaskedPooling(layers.Layer):
         lowest = ops.min(sequence, axis=1, keepdims=True) - 1.0
         largest = ops.max(sequence * real + lowest * (1.0 - real), axis=1)
         largest = largest * ops.minimum(count, 1.0)  # empty sequences: zeros
-        if not self.last_state:
-            return ops.concatenate([mean, largest], axis=-1)[:, : self.width]
-        at_end = ops.cast(
-            ops.equal(ops.cumsum(real, axis=1), ops.expand_dims(count, 1)), real.dtype
-        )
-        last = ops.sum(sequence * real * at_end, axis=1)
-        pooled = ops.concatenate([last, mean, largest], axis=-1)
-        return pooled[:, : self.width]
+        parts = [mean, largest]
+        if self.last_state:
+            at_end = ops.cast(
+                ops.equal(ops.cumsum(real, axis=1), ops.expand_dims(count, 1)),
+                real.dtype,
+            )
+            parts.insert(0, ops.sum(sequence * real * at_end, axis=1))
+        return ops.concatenate(parts, axis=-1)[:, : self.width]
 
     def compute_output_shape(self, sequence_shape, real_steps_shape):
         return (sequence_shape[0], self.width)

@@ -102,8 +102,7 @@ def test_the_file_holds_json_and_a_keras_model_and_no_pickle(saved, monkeypatch)
 
 
 def test_a_code_without_the_last_state_survives_save_and_load(tmp_path, saved):
-    rng = np.random.RandomState(0)
-    seqs = [rng.normal(size=(n, 2)) for n in [3, 6, 1, 0, 5] * 4]
+    old, seqs, path = saved
     est = tiny(n_components=6, pooling="mean_max_only").fit(seqs)
     est.save(tmp_path / "est.lstmae")
     loaded = LSTMAutoencoderTransformer.load(tmp_path / "est.lstmae")
@@ -111,10 +110,9 @@ def test_a_code_without_the_last_state_survives_save_and_load(tmp_path, saved):
     assert loaded.encoder_.get_layer("pooling").last_state is False
     assert loaded.encoder_.get_layer("encoder_0").units == 3  # half the code
     np.testing.assert_array_equal(loaded.transform(seqs), est.transform(seqs))
+
     # A file written before the code could leave the last state out has no
     # such field: its code holds the last state.
-    old, _, path = saved
-
     def forget(meta):
         del meta["architecture"]["last_state"]
 
