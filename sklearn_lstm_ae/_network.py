@@ -590,7 +590,8 @@ class Architecture:
     output_activation: str
     pooling: bool = False
     # With pooling: whether the output at the last real step is a part of the
-    # code beside the mean and the max ("mean_max"), or not ("mean_max_only").
+    # code beside the mean and the max ("last_mean_max"), or not ("mean_max").
+    # Files written before the field existed hold the last state.
     last_state: bool = True
     code_scaling: object = "sample"  # "sample", "batch" or None
     patch_size: int = 1  # steps read (and decoded) together as one
@@ -705,9 +706,9 @@ def build(arch):
     reads = ReadSteps(name="read_steps")(real)
     h = steps
     for i, width in enumerate(arch.encoder_widths):
-        # With pooling: last state, mean and max over the real steps, each a
-        # third of the code (or mean and max, a half each): the last state of
-        # a long sequence forgets its start.
+        # With pooling: mean and max over the real steps, a half of the code
+        # each (or with the last state, a third each): the last state of a
+        # long sequence forgets its start.
         last = i == len(arch.encoder_widths) - 1
         layer = _encoder_layer(
             arch, width, return_sequences=not last or arch.pooling,

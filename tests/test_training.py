@@ -191,7 +191,7 @@ def test_continuing_refuses_a_different_channel_count(X3, method):
 @pytest.mark.parametrize(
     "change",
     [{"n_components": 6}, {"code_scaling": "batch"}, {"pooling": None},
-     {"pooling": "mean_max_only"}],
+     {"pooling": "last_mean_max"}],
 )  # fmt: skip
 def test_warm_start_refuses_a_changed_architecture(X3, change):
     est = tiny(warm_start=True).fit(X3)
