@@ -395,18 +395,27 @@ def _estimator_from_meta(cls, meta):
 
 
 def _renamed_pooling(params, arch):
-    """``params`` with the names ``pooling`` had before 0.1.0 renamed.
+    """``params`` with ``pooling`` named as the architecture's code is.
 
-    ``"mean_max"`` used to name a code of the last state, the mean and the
-    max (now ``"last_mean_max"``) and ``"mean_max_only"`` one of the mean and
-    the max (now ``"mean_max"``); the architecture tells which a file means.
+    Before 0.1.0, ``"mean_max"`` named a code of the last state, the mean and
+    the max (now ``"last_mean_max"``) and ``"mean_max_only"`` one of the mean
+    and the max (now ``"mean_max"``); the architecture tells which a file
+    means. Any other disagreement between the two is refused.
     """
-    if not isinstance(params, dict) or not arch.pooling:
-        return params
-    if params.get("pooling", "mean_max") in ("mean_max", "mean_max_only"):
-        pooling = "last_mean_max" if arch.last_state else "mean_max"
-        params = {**params, "pooling": pooling}
-    return params
+    if not isinstance(params, dict):
+        return params  # _known_keys says what is wrong
+    code = None
+    if arch.pooling:
+        code = "last_mean_max" if arch.last_state else "mean_max"
+    pooling = params.get("pooling", code)
+    if arch.pooling and pooling in ("mean_max", "mean_max_only"):
+        pooling = code
+    if pooling != code:
+        raise _Invalid(
+            f"params say pooling={_show(pooling)} but the network's code is "
+            f"pooling={code!r}"
+        )
+    return {**params, "pooling": pooling}
 
 
 def _estimator_from_params(cls, params):

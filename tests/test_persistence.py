@@ -130,9 +130,14 @@ def test_files_from_before_the_pooling_rename_load_with_the_new_names(tmp_path, 
     def later(meta):
         meta["params"]["pooling"] = "mean_max_only"
 
+    # A file without the parameter gets the name of the code it holds.
+    def without(meta):
+        del meta["params"]["pooling"]
+
     cases = [
         (tmp_path / "est.lstmae", first, est, "last_mean_max", True),
         (path, later, old, "mean_max", False),
+        (tmp_path / "est.lstmae", without, est, "last_mean_max", True),
     ]
     for i, (src, update, fitted, pooling, last_state) in enumerate(cases):
         older = _rewrite(src, tmp_path / f"older{i}.lstmae", meta_update=update)
@@ -373,6 +378,11 @@ BAD_JSON = [
     ("callbacks", _set("params", callbacks=[1]), r"callbacks must be null"),
     ("dropout", _set("params", dropout=5), "The 'dropout' parameter"),
     ("cell_param", _set("params", cell="evil"), "The 'cell' parameter"),
+    ("pooling_other_code", _set("params", pooling="last_mean_max"),
+     "params say pooling='last_mean_max' but the network's code is "
+     "pooling='mean_max'"),
+    ("pooling_none", _set("params", pooling=None),
+     "params say pooling=None but the network's code is pooling='mean_max'"),
     ("hidden_sizes", _set("params", hidden_layer_sizes=[0]),
      "hidden_layer_sizes must be a sequence of positive integers"),
     ("unknown_param", _set("params", evil=1), r"params holds unknown entries"),
