@@ -51,7 +51,9 @@ class LSTMAutoencoderTransformer(
     one-to-many decoder repeats the code once per step and runs the mirrored
     recurrent stack over it to rebuild the sequence, and predicts per step
     whether the step exists, so the code also carries the sequence's length.
-    ``fit`` trains the autoencoder; ``transform`` returns the codes.
+    ``fit`` trains the autoencoder; ``transform`` returns the codes, centred
+    on the training codes' mean and scaled so that a unit varies by 1 on
+    average over the training sequences (``code_mean_``, ``code_scale_``).
 
     Input is a batch of sequences in any of these forms, all read as the same
     data: a 3-D array ``(n_samples, n_timesteps, n_channels)``; a list of 2-D
@@ -244,10 +246,12 @@ default="auto"
         ``values`` are standardised and ``mask`` is True at real steps, which
         come first in each sequence (padding at the end).
     encoder_ : keras.Model
-        ``[values, mask] -> code``; shares weights with ``model_``.
+        ``[values, mask] -> code``; shares weights with ``model_``. Its
+        codes are before centring: ``transform`` returns ``(code -
+        code_mean_) / code_scale_``.
     decoder_ : keras.Model
         ``code -> (batch, n_timesteps_, n_channels_ + 1)``; shares weights
-        with ``model_``.
+        with ``model_``, and reads the encoder's codes, not ``transform``'s.
     history_ : dict of str to list of float
         Per-epoch ``loss``, ``val_loss`` when validating, and
         ``learning_rate`` when it changed during training.
@@ -267,6 +271,17 @@ default="auto"
         The standardisation the fit used (``standardize``, with ``"auto"``
         resolved): ``True`` per channel, ``"sequence"`` each sequence by
         itself, ``False`` none.
+    code_mean_ : ndarray of shape (`n_components`,)
+        Mean of the network's codes over the sequences of the last ``fit``
+        (or ``partial_fit`` call), weighted by ``sample_weight``.
+        ``transform`` subtracts it and ``inverse_transform`` adds it back.
+    code_scale_ : float
+        Root-mean-square of the training codes' differences from
+        ``code_mean_``, over all units (one number, 1 where they do not
+        differ). ``transform`` divides by it, so the codes keep the network's
+        geometry (distances, and so KMeans, are only scaled) while each unit
+        varies by 1 on average, the scale at which scikit-learn's models'
+        defaults (``SVC``'s ``gamma="scale"``, ``C=1``) are set.
 
     See Also
     --------
@@ -723,6 +738,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "left as it was before this call."
             )
         training.ready_to_transform(entry)
+        code_mean, code_scale = _code_centre(entry, padded, weights)
         ran_all = len(epoch_log.get("loss", [])) == epochs
         if plateau is not None and ran_all and not plateau.stopped:
             warnings.warn(
@@ -739,6 +755,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         self.loss_ = loss
         self.channel_mean_, self.channel_scale_ = mean, scale
         self.standardize_ = standardize
+        self.code_mean_, self.code_scale_ = code_mean, code_scale
         n_steps = padded.values.shape[1]
         variable = bool(np.any(padded.lengths != n_steps))
         if warm:
@@ -906,15 +923,15 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         Returns
         -------
         codes : ndarray of shape (n_samples, n_components), dtype float32
-            One vector per sequence.
+            One vector per sequence: the encoder's code minus ``code_mean_``,
+            divided by ``code_scale_``.
         """
         check_is_fitted(self)
         padded = self._scaled(self._read(X, reset=False))
-        _, training = keras_modules()
-        rows = training.predict_batch_size(self._entry.arch, padded.values.shape[1])
-        return training.predict_sequences(
-            self._entry.encoder, padded.values, padded.lengths, batch_size=rows
-        )
+        codes = _encoded(self._entry, padded)
+        codes -= self.code_mean_
+        codes /= self.code_scale_
+        return codes
 
     def inverse_transform(self, X):
         """Decode codes back into sequences.
@@ -947,6 +964,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 f"X has {codes.shape[1]} columns, but codes of this "
                 f"{type(self).__name__} have n_components={self.n_components}."
             )
+        codes = codes * self.code_scale_ + self.code_mean_  # what the decoder reads
         _, training = keras_modules()
         decoded = training.predict(
             self._entry.decoder(self.n_timesteps_), [codes],
@@ -1123,6 +1141,10 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         for key in ("loss", "loss_"):
             if isinstance(state.get(key), _LossCopy):
                 state[key] = state[key].rebuild()
+        if weights is not None and "code_mean_" not in state:
+            # Pickled before transform centred its codes: keep its codes.
+            state["code_mean_"] = np.zeros(arch["n_components"], np.float32)
+            state["code_scale_"] = np.float32(1.0)
         super().__setstate__(state)
         if weights is not None:
             network, _ = keras_modules()
@@ -1213,8 +1235,9 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         inside its graph, what ``transform`` does around it: finding each
         sequence's real steps by the padding rule this estimator was fitted
         with (trailing all-NaN steps, or ``mask_value`` steps), standardising
-        each channel with ``channel_mean_`` and ``channel_scale_``, and
-        zeroing the padding. Its codes match ``transform``'s within float32
+        each channel with ``channel_mean_`` and ``channel_scale_``, zeroing
+        the padding, and centring the codes with ``code_mean_`` and
+        ``code_scale_``. Its codes match ``transform``'s within float32
         rounding. It does not check its input as ``transform`` does: NaN or
         infinity inside a sequence gives NaN codes, not an error. See the user
         guide's "Serving the encoder" page.
@@ -1270,6 +1293,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             self._entry.encoder, self.channel_mean_, self.channel_scale_,
             self.mask_value, per_sequence=self.standardize_ == "sequence",
             channels_first=self.data_format == "channels_first",
+            code_centre=(self.code_mean_, self.code_scale_),
         )  # fmt: skip
         _export.export(functions, filepath, format, self.n_channels_)
         return self
@@ -1315,6 +1339,34 @@ def _checked_sample_weight(sample_weight, n_samples):
     if not weights.any():
         raise ValueError(f"{accepted}; got only zeros.")
     return weights
+
+
+def _encoded(entry, padded):
+    """The encoder's codes of standardised ``padded`` sequences (float32)."""
+    _, training = keras_modules()
+    rows = training.predict_batch_size(entry.arch, padded.values.shape[1])
+    return training.predict_sequences(
+        entry.encoder, padded.values, padded.lengths, batch_size=rows
+    )
+
+
+def _code_centre(entry, padded, weights):
+    """``code_mean_`` and ``code_scale_`` from the training sequences.
+
+    On the quality benchmark's 13 data sets (3 seeds) the uncentred codes of
+    unit size sit far from the origin and vary little around their mean
+    (per unit, 0.0005 to 0.5), so ``SVC()`` at its defaults scored 0.644 on
+    average and predicted one class on GunPoint; centred, 0.734, and
+    ``LogisticRegression()`` 0.771 -> 0.818. One scale for all units, not
+    one per unit, keeps KMeans's clusters: per unit lifted the classifiers a
+    point or two more but cut the mean KMeans ARI from 0.357 to 0.287.
+    """
+    codes = _encoded(entry, padded).astype(np.float64)
+    mean, spread = _weighted_moments(codes, weights)
+    scale = float(np.sqrt(np.mean(np.square(spread))))
+    if not (np.isfinite(scale) and scale > 1e-12):
+        scale = 1.0  # one sequence, or codes that do not differ: only centred
+    return mean.astype(np.float32), np.float32(scale)
 
 
 def _weighted_moments(rows, weights):

@@ -4,9 +4,9 @@ The serving function is written in Keras ops, so the artifact needs neither
 scikit-learn nor this package: it finds each sequence's real steps by the
 padding rule of :mod:`._sequences` (trailing steps whose every channel is NaN
 or ``mask_value``), standardises the channels with the fitted mean and scale,
-zeroes the padding and runs the encoder. A second endpoint takes the values
-with a mask of real steps instead. Imported only by ``export``: the ONNX
-converter is an optional dependency.
+zeroes the padding, runs the encoder and centres its codes as ``transform``
+does. A second endpoint takes the values with a mask of real steps instead.
+Imported only by ``export``: the ONNX converter is an optional dependency.
 """
 
 import contextlib
@@ -37,9 +37,11 @@ class ServingFunctions:
 
     def __init__(
         self, encoder, mean, scale, mask_value, per_sequence=False,
-        channels_first=False,
+        channels_first=False, code_centre=(0.0, 1.0),
     ):  # fmt: skip
         self.encoder = encoder
+        self.code_mean = np.asarray(code_centre[0], np.float32)
+        self.code_scale = np.asarray(code_centre[1], np.float32)
         self.mean = np.asarray(mean, np.float32)
         self.scale = np.asarray(scale, np.float32)
         self.mask_value = None if mask_value is None else float(mask_value)
@@ -82,7 +84,8 @@ class ServingFunctions:
             values = _standardize_each(ops.where(real, values, 0.0), real)
         # The same float32 arithmetic as transform, so the same values.
         scaled = ops.where(real, (values - self.mean) / self.scale, 0.0)
-        return self.encoder([scaled, mask], training=False)
+        code = self.encoder([scaled, mask], training=False)
+        return (code - self.code_mean) / self.code_scale
 
 
 def _standardize_each(values, real):

@@ -41,8 +41,12 @@ _FITTED = (
     "n_features_in_", "feature_names_in_", "n_timesteps_", "n_channels_",
     "history_", "loss_curve_", "n_iter_", "loss_",
     "_fitted_on_table", "_variable_length", "_learning_rates", "_n_features_out",
-    "channel_mean_", "channel_scale_", "standardize_",
+    "channel_mean_", "channel_scale_", "standardize_", "code_mean_",
+    "code_scale_",
 )  # fmt: skip
+# Files written before transform centred its codes lack these; they load as
+# the identity, which gives the codes such a file gave.
+_OPTIONAL_FITTED = ("feature_names_in_", "code_mean_", "code_scale_")
 # What estimator.json holds.
 _TOP_LEVEL = ("format", "format_version", "versions", "params", "architecture",
               "fitted")  # fmt: skip
@@ -611,7 +615,7 @@ _ARCHITECTURE = {
 def _fitted(fitted, arch):
     """The fitted attributes, each checked alone and against ``arch``."""
     _known_keys("fitted", fitted, _FITTED,
-                required=[n for n in _FITTED if n != "feature_names_in_"])  # fmt: skip
+                required=[n for n in _FITTED if n not in _OPTIONAL_FITTED])  # fmt: skip
     out = {}
     n_channels = out["n_channels_"] = _positive_int(
         "n_channels_", fitted["n_channels_"]
@@ -684,6 +688,21 @@ def _fitted(fitted, arch):
             "channel_mean_ and channel_scale_ are used only by standardize_ true"
         )
     out["standardize_"] = standardize
+    with np.errstate(over="ignore"):  # an overflow is refused just below
+        out["code_mean_"] = np.asarray(
+            _numbers("code_mean_", fitted.get("code_mean_", [0] * width), width),
+            np.float32,
+        )
+        code_scale = fitted.get("code_scale_", 1.0)
+        if type(code_scale) not in (int, float):
+            raise _Invalid(f"code_scale_ must be a number, not {_show(code_scale)}")
+        out["code_scale_"] = np.float32(code_scale)
+    if not np.isfinite(out["code_mean_"]).all():
+        raise _Invalid("code_mean_ must hold finite float32 numbers")
+    if not (np.isfinite(out["code_scale_"]) and out["code_scale_"] > 0):
+        raise _Invalid(
+            "code_scale_ must be a finite positive number (it divides the codes)"
+        )
     n_iter = out["n_iter_"] = _int("n_iter_", fitted["n_iter_"])
     curve = out["loss_curve_"] = _numbers("loss_curve_", fitted["loss_curve_"], n_iter)
     rates = out["_learning_rates"] = _numbers(

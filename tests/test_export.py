@@ -161,7 +161,7 @@ def test_the_artifact_gives_transform_in_a_process_without_the_package(
             inputs = {k: arrays for k, arrays in inputs.items() if len(arrays) == 1}
         for input_name, arrays in inputs.items():
             np.savez(tmp_path / f"{input_name}.npz", *arrays)
-            expected[input_name] = codes
+            expected[input_name] = codes, est.code_scale_
         cases.append({"artifact": artifact, "inputs": list(inputs)})
     # tf2onnx's notes (it drops the dropout layers' seed updates) stay quiet.
     assert not [r for r in caplog.records if r.name.startswith("tf2onnx")]
@@ -171,10 +171,11 @@ def test_the_artifact_gives_transform_in_a_process_without_the_package(
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
-    for input_name, codes in expected.items():
+    for input_name, (codes, code_scale) in expected.items():
         served = np.load(tmp_path / f"{input_name}.out.npy")
         assert served.dtype == np.float32 and served.shape == codes.shape
-        np.testing.assert_allclose(served, codes, rtol=0, atol=1e-5)
+        # Within 1e-5 in the encoder's units, before code_scale_ divides.
+        np.testing.assert_allclose(served, codes, rtol=0, atol=1e-5 / code_scale)
 
 
 def test_the_loader_cannot_import_the_package(tmp_path):

@@ -147,6 +147,26 @@ def test_files_from_before_the_pooling_rename_load_with_the_new_names(tmp_path, 
         np.testing.assert_array_equal(loaded.transform(seqs), fitted.transform(seqs))
 
 
+def test_files_from_before_centred_codes_give_the_codes_they_gave(tmp_path, saved):
+    est, seqs, path = saved
+    assert np.abs(est.code_mean_).max() > 0 and est.code_scale_ != 1.0
+    older = tmp_path / "older.lstmae"
+    _rewrite(path, older, meta_update=lambda meta: [
+        meta["fitted"].pop(name) for name in ("code_mean_", "code_scale_")
+    ])  # fmt: skip
+    loaded = LSTMAutoencoderTransformer.load(older)
+    np.testing.assert_array_equal(loaded.code_mean_, 0.0)
+    assert loaded.code_scale_ == 1.0
+    network = est.transform(seqs) * est.code_scale_ + est.code_mean_
+    np.testing.assert_allclose(loaded.transform(seqs), network, atol=1e-6)
+    # and a pickle from then, which lacks the attributes too
+    state = est.__getstate__()
+    del state["code_mean_"], state["code_scale_"]
+    unpickled = LSTMAutoencoderTransformer.__new__(LSTMAutoencoderTransformer)
+    unpickled.__setstate__(state)
+    np.testing.assert_allclose(unpickled.transform(seqs), network, atol=1e-6)
+
+
 def test_dataframe_fits_keep_their_feature_names(tmp_path):
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame(
@@ -311,6 +331,7 @@ def _wider_network(meta):
     meta["params"]["n_components"] = 1800
     meta["architecture"]["n_components"] = 1800
     meta["fitted"]["_n_features_out"] = 1800
+    meta["fitted"]["code_mean_"] = [0.0] * 1800
 
 
 def _rogue_loss(section, module, class_name, config=None, key="loss"):
@@ -346,6 +367,16 @@ BAD_JSON = [
      "channel_mean_ must hold finite"),
     ("float32_overflow", _set("fitted", channel_scale_=[1e39, 1.0]),
      "channel_scale_ must hold finite float32"),
+    ("short_code_mean", _set("fitted", code_mean_=[0.0]),
+     "code_mean_ must hold 4 numbers, not 1"),
+    ("huge_code_mean", _set("fitted", code_mean_=[1e39, 0, 0, 0]),
+     "code_mean_ must hold finite float32"),
+    ("zero_code_scale", _set("fitted", code_scale_=0),
+     "code_scale_ must be a finite positive number"),
+    ("float32_code_scale", _set("fitted", code_scale_=1e39),
+     "code_scale_ must be a finite positive number"),
+    ("code_scale_list", _set("fitted", code_scale_=[1.0]),
+     r"code_scale_ must be a number, not \[1.0\]"),
     ("standardize_int", _set("fitted", standardize_=1),
      "standardize_ must be true, false or 'sequence', not 1"),
     ("standardize_text", _set("fitted", standardize_="channel"),
