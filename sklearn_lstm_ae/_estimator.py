@@ -280,8 +280,10 @@ default="auto"
         ``code_mean_``, over all units (one number, 1 where they do not
         differ). ``transform`` divides by it, so the codes keep the network's
         geometry (distances, and so KMeans, are only scaled) while each unit
-        varies by 1 on average, the scale at which scikit-learn's models'
-        defaults (``SVC``'s ``gamma="scale"``, ``C=1``) are set.
+        varies by 1 on average around 0, where scikit-learn's defaults
+        expect features to be (``SVC``'s ``gamma="scale"`` reads the
+        variance around the origin, ``LogisticRegression``'s ``C=1`` a
+        spread near 1); see the user guide's "Which model reads the codes".
 
     See Also
     --------
@@ -1355,7 +1357,7 @@ def _code_centre(entry, padded, weights):
 
     On the quality benchmark's 13 data sets (3 seeds) the uncentred codes of
     unit size sit far from the origin and vary little around their mean
-    (per unit, 0.0005 to 0.5), so ``SVC()`` at its defaults scored 0.644 on
+    (a variance of 0.0005 to 0.5 per unit), so ``SVC()`` at its defaults scored 0.644 on
     average and predicted one class on GunPoint; centred, 0.734, and
     ``LogisticRegression()`` 0.771 -> 0.818. One scale for all units, not
     one per unit, keeps KMeans's clusters: per unit lifted the classifiers a
