@@ -147,7 +147,8 @@ def _summary(exc):
 
 
 def _revision():
-    """The checked-out commit, ``+changes`` when the tree differs from it."""
+    """The checked-out commit, and whether the tree differs from it outside
+    docs/benchmarks (the tables these scripts write, this one's included)."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -157,7 +158,8 @@ def _revision():
             check=True,
         ).stdout.strip()
         changes = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no"]
+            + ["--", ".", ":(exclude)docs/benchmarks"],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -98,9 +98,9 @@ class LSTMAutoencoderTransformer(
         them with the rest. A code scaled
         to unit size (``code_scaling``) keeps a sequence's shape better than
         its level and spread: where those tell sequences apart, a value of
-        1 or 2 helps (the quality benchmark's PigCVP: 0.35 at 0, 0.44 at 1,
-        0.45 at 2), and where they do not, it hides the shape (a gesture
-        data set: 0.73 at 0, 0.62 at 1). A hyperparameter to search with the
+        1 or 2 helps (the quality benchmark's PigCVP: 0.36 at 0, 0.43 at 1,
+        0.44 at 2), and where they do not, it hides the shape (a gesture
+        data set: 0.75 at 0, 0.63 at 1). A hyperparameter to search with the
         model that reads the codes. Needs ``2 * n_channels < n_components``.
     code_scaling : {"sample", "batch", None}, default="sample"
         How the code is scaled before the decoder reads it (and
