@@ -277,13 +277,16 @@ default="auto"
         ``transform`` subtracts it and ``inverse_transform`` adds it back.
     code_scale_ : float
         Root-mean-square of the training codes' differences from
-        ``code_mean_``, over all units (one number, 1 where they do not
-        differ). ``transform`` divides by it, so the codes keep the network's
-        geometry (distances, and so KMeans, are only scaled) while each unit
-        varies by 1 on average around 0, where scikit-learn's defaults
-        expect features to be (``SVC``'s ``gamma="scale"`` reads the
-        variance around the origin, ``LogisticRegression``'s ``C=1`` a
-        spread near 1); see the user guide's "Which model reads the codes".
+        ``code_mean_``, over all units (one number). ``transform`` divides
+        by it, so the codes keep the network's geometry (distances, and so
+        KMeans, are only scaled) while each unit varies by 1 on average
+        around 0, where scikit-learn's defaults expect features to be
+        (``SVC``'s ``gamma="scale"`` reads the variance around the origin,
+        ``LogisticRegression``'s ``C=1`` a spread near 1); see the user
+        guide's "Which model reads the codes". Where the training codes do
+        not differ (a single sequence), ``code_mean_`` and ``code_scale_``
+        stay as an earlier ``partial_fit`` or warm-started fit left them, or
+        are 0 and 1 after a first fit.
 
     See Also
     --------
@@ -741,6 +744,11 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             )
         training.ready_to_transform(entry)
         code_mean, code_scale = _code_centre(entry, padded, weights)
+        if code_scale is None:  # codes that do not differ: nothing to centre on
+            code_mean, code_scale = (
+                (self.code_mean_, self.code_scale_) if warm
+                else (np.zeros_like(code_mean), np.float32(1.0))
+            )  # fmt: skip
         ran_all = len(epoch_log.get("loss", [])) == epochs
         if plateau is not None and ran_all and not plateau.stopped:
             warnings.warn(
@@ -1356,18 +1364,21 @@ def _code_centre(entry, padded, weights):
     """``code_mean_`` and ``code_scale_`` from the training sequences.
 
     On the quality benchmark's 13 data sets (3 seeds) the uncentred codes of
-    unit size sit far from the origin and vary little around their mean
-    (a variance of 0.0005 to 0.5 per unit), so ``SVC()`` at its defaults scored 0.644 on
-    average and predicted one class on GunPoint; centred, 0.734, and
+    unit size sit far from the origin and vary little around their mean (a
+    variance of 0.0005 to 0.5 per unit), so ``SVC()`` at its defaults scored
+    0.644 on average and predicted one class on GunPoint; centred, 0.734, and
     ``LogisticRegression()`` 0.771 -> 0.818. One scale for all units, not
     one per unit, keeps KMeans's clusters: per unit lifted the classifiers a
     point or two more but cut the mean KMeans ARI from 0.357 to 0.287.
+
+    The scale is None where the codes do not differ (one sequence, say, in a
+    ``partial_fit`` call): centring on them would map them all to 0.
     """
     codes = _encoded(entry, padded).astype(np.float64)
     mean, spread = _weighted_moments(codes, weights)
     scale = float(np.sqrt(np.mean(np.square(spread))))
     if not (np.isfinite(scale) and scale > 1e-12):
-        scale = 1.0  # one sequence, or codes that do not differ: only centred
+        return mean.astype(np.float32), None
     return mean.astype(np.float32), np.float32(scale)
 
 

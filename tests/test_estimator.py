@@ -164,6 +164,20 @@ def test_transform_centres_the_network_codes_on_the_training_set(X3):
     )
 
 
+def test_codes_that_do_not_differ_leave_the_centring_as_it_was(X3):
+    est = tiny(n_components=6)
+    est.partial_fit(X3[:1])  # one sequence: nothing to centre on
+    np.testing.assert_array_equal(est.code_mean_, 0.0)
+    assert est.code_scale_ == 1.0
+    est.partial_fit(X3)
+    centre = est.code_mean_.copy(), est.code_scale_
+    assert np.abs(centre[0]).max() > 0 and centre[1] != 1.0
+    est.partial_fit(X3[:1])
+    np.testing.assert_array_equal(est.code_mean_, centre[0])
+    assert est.code_scale_ == centre[1]
+    assert np.abs(est.transform(X3[:1])).max() > 0  # not mapped to 0
+
+
 def test_a_default_svc_reads_the_centred_codes_better():
     # Two classes of noisy sines that differ in frequency. Codes of unit size
     # sit far from the origin and differ little around their mean, and an RBF
