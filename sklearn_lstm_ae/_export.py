@@ -37,7 +37,7 @@ class ServingFunctions:
 
     def __init__(
         self, encoder, mean, scale, mask_value, per_sequence=False,
-        channels_first=False, code_centre=(0.0, 1.0),
+        channels_first=False, *, code_centre,
     ):  # fmt: skip
         self.encoder = encoder
         self.code_mean = np.asarray(code_centre[0], np.float32)

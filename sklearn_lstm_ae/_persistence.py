@@ -583,6 +583,15 @@ def _numbers(what, value, length=None):
     return [float(v) for v in value]
 
 
+def _float32s(what, value, length):
+    """``value``, a list of ``length`` numbers, as finite float32."""
+    with np.errstate(over="ignore"):  # an overflow is refused just below
+        values = np.asarray(_numbers(what, value, length), np.float32)
+    if not np.isfinite(values).all():
+        raise _Invalid(f"{what} must hold finite float32 numbers")
+    return values
+
+
 def _architecture(obj):
     from ._network import Architecture
 
@@ -669,11 +678,7 @@ def _fitted(fitted, arch):
             raise _Invalid("feature_names_in_ must hold strings")
         out["feature_names_in_"] = np.asarray(names, dtype=object)
     for name in ("channel_mean_", "channel_scale_"):
-        with np.errstate(over="ignore"):  # an overflow is refused just below
-            values = np.asarray(_numbers(name, fitted[name], n_channels), np.float32)
-        if not np.isfinite(values).all():
-            raise _Invalid(f"{name} must hold finite float32 numbers")
-        out[name] = values
+        out[name] = _float32s(name, fitted[name], n_channels)
     if not (out["channel_scale_"] > 0).all():
         raise _Invalid("channel_scale_ must be positive (it divides the data)")
     standardize = fitted["standardize_"]
@@ -688,17 +693,14 @@ def _fitted(fitted, arch):
             "channel_mean_ and channel_scale_ are used only by standardize_ true"
         )
     out["standardize_"] = standardize
+    out["code_mean_"] = _float32s(
+        "code_mean_", fitted.get("code_mean_", [0] * width), width
+    )
+    code_scale = fitted.get("code_scale_", 1.0)
+    if type(code_scale) not in (int, float):
+        raise _Invalid(f"code_scale_ must be a number, not {_show(code_scale)}")
     with np.errstate(over="ignore"):  # an overflow is refused just below
-        out["code_mean_"] = np.asarray(
-            _numbers("code_mean_", fitted.get("code_mean_", [0] * width), width),
-            np.float32,
-        )
-        code_scale = fitted.get("code_scale_", 1.0)
-        if type(code_scale) not in (int, float):
-            raise _Invalid(f"code_scale_ must be a number, not {_show(code_scale)}")
         out["code_scale_"] = np.float32(code_scale)
-    if not np.isfinite(out["code_mean_"]).all():
-        raise _Invalid("code_mean_ must hold finite float32 numbers")
     if not (np.isfinite(out["code_scale_"]) and out["code_scale_"] > 0):
         raise _Invalid(
             "code_scale_ must be a finite positive number (it divides the codes)"
