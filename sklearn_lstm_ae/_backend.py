@@ -5,6 +5,8 @@ is imported the first time a model is needed, through :func:`keras_modules`.
 """
 
 import contextlib
+import importlib
+import importlib.util
 import os
 import sys
 
@@ -32,20 +34,38 @@ def _stderr_silenced():
 _OURS = "_SKLEARN_LSTM_AE_SET_TF_LOG_LEVEL"
 
 
-def keras_modules():
-    """Import Keras and this package's Keras modules; return ``(network, training)``.
+def _quiet_import(module):
+    """Import ``module`` (Keras, or TensorFlow behind it) with TensorFlow's C++
+    logging off and its import-time banner (written before that setting is
+    read) discarded, unless the user has set ``TF_CPP_MIN_LOG_LEVEL``: then
+    their level and their output are left alone."""
+    if module in sys.modules:
+        return
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ and _OURS not in os.environ:
+        importlib.import_module(module)
+        return
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.environ[_OURS] = "1"
+    with _stderr_silenced():
+        importlib.import_module(module)
 
-    Where the user has not set ``TF_CPP_MIN_LOG_LEVEL``, TensorFlow's C++ logging
-    is turned off and its import-time banner (written before that setting is
-    read) is discarded. A level the user set is left alone, and so is their
-    output.
-    """
-    user_level = "TF_CPP_MIN_LOG_LEVEL" in os.environ and _OURS not in os.environ
-    if "keras" not in sys.modules and not user_level:
-        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        os.environ[_OURS] = "1"
-        with _stderr_silenced():
-            import keras  # noqa: F401
+
+def keras_modules():
+    """Import Keras (quietly) and this package's Keras modules; return
+    ``(network, training)``."""
+    _quiet_import("keras")
     from . import _network, _training
 
     return _network, _training
+
+
+def tensorflow_before_keras_saving():
+    """Import TensorFlow quietly, where it is installed, before Keras saves a
+    model on another backend.
+
+    Keras's serialization checks for TensorFlow's shapes, importing
+    TensorFlow wherever it is installed (Keras 3.15): on JAX its banner and
+    C++ log lines would otherwise reach the user at the first ``save``.
+    """
+    if importlib.util.find_spec("tensorflow") is not None:
+        _quiet_import("tensorflow")
