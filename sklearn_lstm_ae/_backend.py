@@ -67,5 +67,9 @@ def tensorflow_before_keras_saving():
     TensorFlow wherever it is installed (Keras 3.15): on JAX its banner and
     C++ log lines would otherwise reach the user at the first ``save``.
     """
-    if importlib.util.find_spec("tensorflow") is not None:
+    if importlib.util.find_spec("tensorflow") is None:
+        return
+    try:
         _quiet_import("tensorflow")
+    except ImportError:
+        pass  # Keras then finds it unavailable too, and saves without it
