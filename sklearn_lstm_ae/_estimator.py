@@ -676,8 +676,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             dropout=float(self.dropout),
             recurrent_dropout=float(self.recurrent_dropout),
             output_activation=_output_activation(loss),
-            pooling=self.pooling is not None,
-            last_state=self.pooling == "last_mean_max",
+            **network.Architecture.pooling_fields(self.pooling),
             code_scaling=None if self.code_scaling is None else str(self.code_scaling),
             patch_size=self._resolve_patch_size(padded, warm),
             # Whether the code has them is asked of this call's parameter,
@@ -1150,20 +1149,26 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         for key in ("loss", "loss_"):
             if isinstance(state.get(key), _LossCopy):
                 state[key] = state[key].rebuild()
-        if weights is not None and "code_mean_" not in state:
-            # Pickled before transform centred its codes: keep its codes.
-            state["code_mean_"], state["code_scale_"] = _no_centring(
-                arch["n_components"]
-            )
+        if weights is not None:
+            from . import _persistence
+
+            network, _ = keras_modules()
+            arch = network.Architecture(**arch)
+            if "code_mean_" not in state:
+                # Pickled before transform centred its codes: keep its codes.
+                state["code_mean_"], state["code_scale_"] = _no_centring(
+                    arch.n_components
+                )
+            if "pooling" in state:  # pickled before the pooling names changed
+                state["pooling"] = _persistence.renamed_pooling(state["pooling"], arch)
         super().__setstate__(state)
         if weights is not None:
-            network, _ = keras_modules()
 
             def assign(model):
                 for variable, value in zip(model.variables, weights, strict=True):
                     variable.assign(value)
 
-            self._adopt(network.Architecture(**arch), assign)
+            self._adopt(arch, assign)
 
     def _adopt(self, arch, set_weights):
         """Take a model for ``arch`` from the cache and fill it with ``set_weights``."""

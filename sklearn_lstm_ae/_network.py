@@ -597,6 +597,18 @@ class Architecture:
     patch_size: int = 1  # steps read (and decoded) together as one
     level_and_spread: bool = False  # the code ends with LevelAndSpread's output
 
+    @staticmethod
+    def pooling_fields(pooling):
+        """The fields for the estimator's ``pooling`` parameter."""
+        return dict(pooling=pooling is not None, last_state=pooling == "last_mean_max")
+
+    @property
+    def pooling_name(self):
+        """The estimator's ``pooling`` parameter for this code."""
+        if not self.pooling:
+            return None
+        return "last_mean_max" if self.last_state else "mean_max"
+
     @property
     def encoder_sizes(self):
         return (*self.hidden_layer_sizes, self.n_components)

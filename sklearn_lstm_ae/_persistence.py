@@ -399,6 +399,15 @@ def _estimator_from_meta(cls, meta):
     return est, arch
 
 
+def renamed_pooling(pooling, arch):
+    """``pooling`` as named since 0.1.0, for a network built as ``arch``:
+    ``"mean_max"`` and ``"mean_max_only"`` name whichever pooled code it has
+    (see :func:`_renamed_pooling`); any other value is returned as it is."""
+    if arch.pooling and pooling in ("mean_max", "mean_max_only"):
+        return arch.pooling_name
+    return pooling
+
+
 def _renamed_pooling(params, arch):
     """``params`` with ``pooling`` named as the architecture's code is.
 
@@ -409,12 +418,8 @@ def _renamed_pooling(params, arch):
     """
     if not isinstance(params, dict):
         return params  # _known_keys says what is wrong
-    code = None
-    if arch.pooling:
-        code = "last_mean_max" if arch.last_state else "mean_max"
-    pooling = params.get("pooling", code)
-    if arch.pooling and pooling in ("mean_max", "mean_max_only"):
-        pooling = code
+    code = arch.pooling_name
+    pooling = renamed_pooling(params.get("pooling", code), arch)
     if pooling != code:
         raise _Invalid(
             f"params say pooling={_show(pooling)} but the network's code is "

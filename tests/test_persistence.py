@@ -147,6 +147,35 @@ def test_files_from_before_the_pooling_rename_load_with_the_new_names(tmp_path, 
         np.testing.assert_array_equal(loaded.transform(seqs), fitted.transform(seqs))
 
 
+def test_pickles_from_before_the_pooling_rename_unpickle_with_the_new_names(saved):
+    old, seqs, _ = saved
+    est = tiny(n_components=6, pooling="last_mean_max").fit(seqs)
+
+    # As in files: the first pickles had no last_state field and called the
+    # code of the last state, mean and max "mean_max"; later ones called the
+    # code of the mean and max alone "mean_max_only".
+    def first(state):
+        del state["_arch"]["last_state"]
+        state["pooling"] = "mean_max"
+
+    def later(state):
+        state["pooling"] = "mean_max_only"
+
+    for fitted, update, pooling, last_state in [
+        (est, first, "last_mean_max", True),
+        (old, later, "mean_max", False),
+    ]:
+        state = fitted.__getstate__()
+        update(state)
+        unpickled = object.__new__(LSTMAutoencoderTransformer)
+        unpickled.__setstate__(state)  # what pickle.loads does with the state
+        assert unpickled.pooling == pooling
+        assert unpickled.encoder_.get_layer("pooling").last_state is last_state
+        np.testing.assert_array_equal(unpickled.transform(seqs), fitted.transform(seqs))
+        # Its parameters and network agree: a warm start continues it.
+        unpickled.set_params(warm_start=True, max_iter=1).fit(seqs)
+
+
 def test_files_from_before_centred_codes_give_the_codes_they_gave(tmp_path, saved):
     est, seqs, path = saved
     assert np.abs(est.code_mean_).max() > 0 and est.code_scale_ != 1.0
