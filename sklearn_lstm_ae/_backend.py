@@ -59,13 +59,14 @@ def keras_modules():
     return _network, _training
 
 
-def tensorflow_before_keras_saving():
-    """Import TensorFlow quietly, where it is installed, before Keras saves a
-    model on another backend.
+def tensorflow_quietly():
+    """Import TensorFlow quietly, where it is installed, before Keras imports
+    it on another backend.
 
     Keras's serialization checks for TensorFlow's shapes, importing
-    TensorFlow wherever it is installed (Keras 3.15): on JAX its banner and
-    C++ log lines would otherwise reach the user at the first ``save``.
+    TensorFlow wherever it is installed (Keras 3.15), and its export converts
+    a JAX function into a TensorFlow graph: on JAX the banner and C++ log
+    lines would otherwise reach the user at the first ``save`` or ``export``.
     """
     if importlib.util.find_spec("tensorflow") is None:
         return

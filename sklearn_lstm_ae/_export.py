@@ -130,8 +130,28 @@ def _values_shape(functions, n_channels):
     return (None, None, n_channels)
 
 
+def _same_steps(functions, n_channels, with_mask):
+    """On JAX, the shapes the endpoint is converted for, the values' and the
+    mask's steps one dimension; nothing on other backends.
+
+    Keras names each unknown dimension of the signature apart, so JAX could
+    not combine the mask with the values (their steps might differ)."""
+    if keras.backend.backend() != "jax":
+        return {}
+    values = (
+        f"(batch, {n_channels}, steps)"
+        if functions.channels_first
+        else f"(batch, steps, {n_channels})"
+    )
+    shapes = [values, "(batch, steps)"] if with_mask else [values]
+    return {"jax2tf_kwargs": {"polymorphic_shapes": shapes}}
+
+
 def export(functions, filepath, format, n_channels):
     """Write ``functions`` (a :class:`ServingFunctions`) to ``filepath``."""
+    from ._backend import tensorflow_quietly
+
+    tensorflow_quietly()
     shape = _values_shape(functions, n_channels)
     values = keras.InputSpec(shape=shape, dtype="float32", name="values")
     mask = keras.InputSpec(shape=(None, None), dtype="bool", name="mask")
@@ -139,10 +159,14 @@ def export(functions, filepath, format, n_channels):
         if format == "tf_saved_model":
             archive = keras.export.ExportArchive()
             archive.track(functions.encoder)
-            archive.add_endpoint(SERVE, functions.serve, input_signature=[values])
+            archive.add_endpoint(
+                SERVE, functions.serve, input_signature=[values],
+                **_same_steps(functions, n_channels, with_mask=False),
+            )  # fmt: skip
             archive.add_endpoint(
                 SERVE_WITH_MASK, functions.serve_with_mask,
                 input_signature=[values, mask],
+                **_same_steps(functions, n_channels, with_mask=True),
             )  # fmt: skip
             archive.write_out(os.fspath(filepath), verbose=False)
         else:

@@ -524,8 +524,11 @@ class Unpatch(layers.Layer):
 def _fold(steps, size):
     """``(batch, steps, width)`` to ``(batch, ceil(steps / size), size * width)``."""
     batch, n_steps, width = ops.shape(steps)
-    steps = ops.pad(steps, [[0, 0], [0, (-n_steps) % size], [0, 0]])
-    return ops.reshape(steps, (batch, -1, size * width))
+    # The padded length written as patches times size, which JAX's symbolic
+    # shapes (export on JAX) can divide.
+    n_patches = (n_steps + size - 1) // size
+    steps = ops.pad(steps, [[0, 0], [0, n_patches * size - n_steps], [0, 0]])
+    return ops.reshape(steps, (batch, n_patches, size * width))
 
 
 def _unfold(patches, size):

@@ -28,7 +28,7 @@ import numpy as np
 import sklearn
 from sklearn.utils.validation import check_is_fitted
 
-from ._backend import keras_modules, tensorflow_before_keras_saving
+from ._backend import keras_modules, tensorflow_quietly
 
 FORMAT = "sklearn-lstm-ae"
 FORMAT_VERSION = 1
@@ -174,7 +174,7 @@ def save(est, path):
             # The compiled loss is a closure Keras cannot name; it is rebuilt
             # from the parameters on load, so its absence is expected.
             warnings.simplefilter("ignore")
-            tensorflow_before_keras_saving()
+            tensorflow_quietly()
             est._entry.model.save(model_path)
 
         def write(out):

