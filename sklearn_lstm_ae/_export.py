@@ -18,6 +18,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from ._backend import tensorflow_quietly
+
 FORMATS = ("tf_saved_model", "onnx")
 # Endpoint names in the SavedModel; Keras's own Model.export calls its one
 # endpoint "serve", and the first endpoint is also TF Serving's
@@ -130,27 +132,23 @@ def _values_shape(functions, n_channels):
     return (None, None, n_channels)
 
 
-def _same_steps(functions, n_channels, with_mask):
-    """On JAX, the shapes the endpoint is converted for, the values' and the
-    mask's steps one dimension; nothing on other backends.
+def _same_steps(shape, with_mask):
+    """On JAX, the shapes an endpoint is converted for, from the values'
+    ``shape``: the values' and the mask's steps one dimension; nothing on
+    other backends.
 
     Keras names each unknown dimension of the signature apart, so JAX could
     not combine the mask with the values (their steps might differ)."""
     if keras.backend.backend() != "jax":
         return {}
-    values = (
-        f"(batch, {n_channels}, steps)"
-        if functions.channels_first
-        else f"(batch, steps, {n_channels})"
-    )
+    names = ["steps" if size is None else str(size) for size in shape[1:]]
+    values = f"(batch, {', '.join(names)})"
     shapes = [values, "(batch, steps)"] if with_mask else [values]
     return {"jax2tf_kwargs": {"polymorphic_shapes": shapes}}
 
 
 def export(functions, filepath, format, n_channels):
     """Write ``functions`` (a :class:`ServingFunctions`) to ``filepath``."""
-    from ._backend import tensorflow_quietly
-
     tensorflow_quietly()
     shape = _values_shape(functions, n_channels)
     values = keras.InputSpec(shape=shape, dtype="float32", name="values")
@@ -161,12 +159,12 @@ def export(functions, filepath, format, n_channels):
             archive.track(functions.encoder)
             archive.add_endpoint(
                 SERVE, functions.serve, input_signature=[values],
-                **_same_steps(functions, n_channels, with_mask=False),
+                **_same_steps(shape, with_mask=False),
             )  # fmt: skip
             archive.add_endpoint(
                 SERVE_WITH_MASK, functions.serve_with_mask,
                 input_signature=[values, mask],
-                **_same_steps(functions, n_channels, with_mask=True),
+                **_same_steps(shape, with_mask=True),
             )  # fmt: skip
             archive.write_out(os.fspath(filepath), verbose=False)
         else:

@@ -30,6 +30,13 @@ def ragged():
     return [rng.normal(size=(n, 2)) for n in [0, 1, 3, 6, 4, 2, 5, 6, 1, 3] * 2]
 
 
+def user_env(**updates):
+    """This process's environment as a user's who set no TensorFlow log level
+    (importing TensorFlow here set one), with ``updates``."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    return {**env, **updates}
+
+
 def assert_searched(search, grid, X_test, y_test):
     """A fitted grid search tried every candidate, scored each and predicts."""
     assert set(search.best_params_) == set(grid)

@@ -14,7 +14,7 @@ import joblib
 import keras
 import numpy as np
 import pytest
-from conftest import tiny
+from conftest import tiny, user_env
 from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -59,9 +59,8 @@ def _fit_in_subprocess(env_update, backend="tensorflow", path=()):
         print("done")
         """
     )
-    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     # TensorFlow's own log lines are at stake, whatever backend the suite runs.
-    env.update(env_update, KERAS_BACKEND=backend)
+    env = user_env(**env_update, KERAS_BACKEND=backend)
     if path:
         env["PYTHONPATH"] = os.pathsep.join([*path, env.get("PYTHONPATH", "")])
     return subprocess.run(

@@ -1,7 +1,6 @@
 """export: transform as a serving artifact, read where the package is absent."""
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -9,7 +8,7 @@ import textwrap
 import keras
 import numpy as np
 import pytest
-from conftest import tiny
+from conftest import tiny, user_env
 from sklearn.exceptions import NotFittedError
 
 # Runs in a fresh interpreter: -I ignores PYTHONPATH, the working folder and
@@ -196,28 +195,25 @@ JAX_EXPORT = textwrap.dedent(
 
     warnings.simplefilter("ignore", ConvergenceWarning)  # two epochs
 
-    rng = np.random.RandomState(2)
-    seqs = [rng.uniform(0.5, 2.0, size=(n, 3)).astype(np.float32)
-            for n in [4, 9, 1, 0, 6, 2, 8, 3, 7, 5] * 3]
-    padded = np.full((len(seqs), 12, 3), np.nan, np.float32)
-    for i, seq in enumerate(seqs):
-        padded[i, : len(seq)] = seq
+    folder = sys.argv[1]
+    seqs = list(np.load(f"{folder}/seqs.npz").values())
+    padded = np.load(f"{folder}/padded.npy")
     mask = ~np.isnan(padded).all(axis=2)
     est = LSTMAutoencoderTransformer(
         n_components=4, max_iter=2, batch_size=16, patch_size=2, random_state=0
     ).fit(seqs)
-    est.export(sys.argv[1])
+    est.export(f"{folder}/served")
     print("exported", file=sys.stderr, flush=True)
     import tensorflow as tf
 
-    served = tf.saved_model.load(sys.argv[1])
+    served = tf.saved_model.load(f"{folder}/served")
     codes = est.transform(seqs)
     differences = [
         float(np.abs(out.numpy() - codes).max() * est.code_scale_)
         for out in (served.serve(padded), served.serve_with_mask(padded, mask))
     ]
     try:
-        est.export(sys.argv[1] + ".onnx", format="onnx")
+        est.export(f"{folder}/served.onnx", format="onnx")
     except ValueError as exc:
         assert "needs the TensorFlow backend" in str(exc), exc
     else:
@@ -227,18 +223,16 @@ JAX_EXPORT = textwrap.dedent(
 )
 
 
-def test_export_on_jax_serves_the_codes_of_transform(tmp_path):
+def test_export_on_jax_serves_the_codes_of_transform(tmp_path, ragged3):
     # On JAX, Keras converts the endpoints with jax2tf, for shapes with
     # symbolic dimensions: the mask's steps and the values' steps must be
     # one, and patches must divide the padded steps they are cut from. The
     # conversion imports TensorFlow, quietly.
-    # TensorFlow's level as a user who has not set one (in this process
-    # importing TensorFlow set one).
-    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    env["KERAS_BACKEND"] = "jax"
+    np.savez(tmp_path / "seqs.npz", *ragged3)
+    np.save(tmp_path / "padded.npy", _pad(ragged3, 12, np.nan))
     out = subprocess.run(
-        [sys.executable, "-c", JAX_EXPORT, str(tmp_path / "served")],
-        capture_output=True, text=True, env=env,
+        [sys.executable, "-c", JAX_EXPORT, str(tmp_path)],
+        capture_output=True, text=True, env=user_env(KERAS_BACKEND="jax"),
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stderr.startswith("exported\n"), out.stderr[-3000:]
