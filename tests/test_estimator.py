@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+import weakref
 from pathlib import Path
 
 import joblib
@@ -24,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 
-from sklearn_lstm_ae import LSTMAutoencoderTransformer
+from sklearn_lstm_ae import LSTMAutoencoderTransformer, _training
 from sklearn_lstm_ae._estimator import DOCS_URL
 
 
@@ -321,6 +322,42 @@ def test_models_no_user_code_has_seen_are_still_reused(X3):
     other = tiny(n_components=5).fit(X3)
     assert other._entry.model is model
     np.testing.assert_array_equal(other.transform(X3), codes)
+
+
+def test_the_cache_keeps_the_models_returned_last_and_frees_the_others():
+    cache = _training.ModelCache(max_free=2)
+
+    class Owner:
+        pass
+
+    class Entry:
+        exposed = False
+
+    owners, entries = [Owner() for _ in range(3)], []
+    for key, owner in zip("abc", owners, strict=True):
+        entry, _ = cache.lend(owner, key, Entry)
+        entries.append(weakref.ref(entry))
+    del entry, owner
+    owners.pop(0)  # "a" goes back first, then "b" and "c": "a" must make room
+    owners.clear()
+    gc.collect()
+    assert [cache.n_free(key) for key in "abc"] == [0, 1, 1]
+    assert entries[0]() is None and entries[2]() is not None
+    # Lending "b" again takes the model waiting for it.
+    holder = Owner()
+    reused, _ = cache.lend(holder, "b", lambda: None)
+    assert reused is entries[1]() and cache.n_free("b") == 0
+    assert _training.MODELS._max_free == _training.MAX_FREE_MODELS
+
+
+def test_a_model_pushed_out_of_the_cache_is_freed(X3, monkeypatch):
+    monkeypatch.setattr(_training.MODELS, "_max_free", 1)
+    first = tiny(n_components=3).fit(X3)
+    model = weakref.ref(first._entry.model)
+    del first
+    tiny(n_components=4).fit(X3)  # its estimator dies at once: it pushes out the first
+    gc.collect()
+    assert model() is None
 
 
 def test_two_d_rows_with_n_timesteps_equal_three_d(X3):

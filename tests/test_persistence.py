@@ -666,10 +666,10 @@ def test_weights_that_do_not_fit_are_refused_and_the_network_returned(
     _, _, path = saved
     bad = _with_weights(path, tmp_path / "bad.lstmae", edit)
     key = LSTMAutoencoderTransformer.load(path)._entry.key  # now back in the cache
-    free = len(_training.MODELS._free[key])
+    free = _training.MODELS.n_free(key)
     with pytest.raises(ValueError, match=match):
         LSTMAutoencoderTransformer.load(bad)
-    assert len(_training.MODELS._free[key]) == free
+    assert _training.MODELS.n_free(key) == free
 
 
 def test_every_architecture_field_has_a_check():
