@@ -801,10 +801,16 @@ def predict_sequences(model, values, lengths, *, batch_size=None, row_multiple=6
 
     def block(rows):
         steps = max(1, int(lengths[rows].max()))
-        if _compiles_per_shape():
-            steps = grid_steps(steps, values.shape[1])
-        chunk = [values[rows, :steps], np.arange(steps) < lengths[rows, None]]
-        return _predict_rows(model, chunk, row_multiple)
+        if _compiles_per_shape() and np.any(lengths[rows] < values.shape[1]):
+            # Past values' own length too: otherwise the longest length of
+            # each call would compile a shape of its own, and a process that
+            # embeds data of many lengths would compile again and again.
+            # Blocks of whole rows (all of a fixed length) keep their length.
+            steps = grid_steps(steps, math.inf)
+        chunk = [_pad_steps(values[rows, :steps], steps),
+                 np.arange(steps) < lengths[rows, None]]  # fmt: skip
+        out = _predict_rows(model, chunk, row_multiple)
+        return out[:, : values.shape[1]] if out.ndim == 3 else out
 
     outputs = None
     blocks = length_buckets(lengths, batch_size or _predict_batch())
@@ -930,4 +936,12 @@ def _trace_for_any_shape(model):
 def _pad_rows(x, rows):
     out = np.zeros((rows, *x.shape[1:]), dtype=x.dtype)
     out[: len(x)] = x
+    return out
+
+
+def _pad_steps(x, steps):
+    if x.shape[1] == steps:
+        return x
+    out = np.zeros((len(x), steps, *x.shape[2:]), dtype=x.dtype)
+    out[:, : x.shape[1]] = x
     return out

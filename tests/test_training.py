@@ -481,6 +481,47 @@ def test_a_fit_for_a_backend_that_compiles_per_shape_gives_the_same_codes(
     np.testing.assert_allclose(grid, plain, atol=1e-4)
 
 
+def test_a_backend_that_compiles_per_shape_embeds_any_longest_length_in_grid_steps(
+    monkeypatch,
+):
+    # Calls whose longest sequences are 37 and 45 steps both run at 48 (a grid
+    # length), so a process embedding data of many lengths compiles for a few
+    # lengths only; the codes and the scores are those of the exact lengths.
+    # Sequences of a fixed length keep it.
+    from conftest import tiny
+
+    rng = np.random.RandomState(0)
+    calls = [
+        [rng.normal(size=(n, 2)) for n in [*rng.randint(1, longest, 20), longest]]
+        for longest in (37, 45)
+    ]
+    fixed = rng.normal(size=(10, 37, 2))
+    est = tiny().fit(calls[0])
+    run = _training._predict_rows
+    steps = []
+
+    def spy(model, chunk, row_multiple):
+        steps.append(chunk[0].shape[1])
+        return run(model, chunk, row_multiple)
+
+    monkeypatch.setattr(_training, "_predict_rows", spy)
+    results, shapes = {}, {}
+    for per_shape in (False, True):
+        monkeypatch.setattr(_training, "_compiles_per_shape", lambda on=per_shape: on)
+        steps.clear()
+        results[per_shape] = [
+            (est.transform(X), est.score_samples(X)) for X in [*calls, fixed]
+        ]
+        shapes[per_shape] = set(steps)
+    assert {37, 45} <= shapes[False]
+    assert {37, 48} <= shapes[True] <= {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 37, 48}
+    for (codes, scores), (plain_codes, plain_scores) in zip(
+        results[True], results[False], strict=True
+    ):
+        np.testing.assert_allclose(codes, plain_codes, atol=1e-6)
+        np.testing.assert_allclose(scores, plain_scores, rtol=1e-5)
+
+
 class _StopAfterTwoBatches(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if batch == 1:
