@@ -642,7 +642,9 @@ class ModelCache:
     def __init__(self, max_free=MAX_FREE_MODELS):
         self._free = collections.OrderedDict()  # key: entries, oldest key first
         self._max_free = max_free
-        self._lock = threading.Lock()
+        # Reentrant: the garbage collector may run an estimator's lease, and
+        # so _give_back, in a thread that holds the lock already.
+        self._lock = threading.RLock()
 
     def lend(self, owner, key, make):
         """An entry for ``key`` that returns to the cache when ``owner`` dies.
@@ -663,12 +665,14 @@ class ModelCache:
     def _give_back(self, key, entry):
         if entry.exposed:
             return
+        dropped = []  # freed after the lock is released, with this call's frame
         with self._lock:
             self._free.setdefault(key, []).append(entry)
             self._free.move_to_end(key)
             while sum(map(len, self._free.values())) > self._max_free:
                 oldest = next(iter(self._free))
-                del self._free[oldest][0]  # the garbage collector frees it
+                if self._free[oldest]:
+                    dropped.append(self._free[oldest].pop(0))
                 if not self._free[oldest]:
                     del self._free[oldest]
 

@@ -324,30 +324,57 @@ def test_models_no_user_code_has_seen_are_still_reused(X3):
     np.testing.assert_array_equal(other.transform(X3), codes)
 
 
+class _Owner:  # an estimator, to the cache
+    pass
+
+
+class _Entry:  # a model no user code has seen
+    exposed = False
+
+
 def test_the_cache_keeps_the_models_returned_last_and_frees_the_others():
     cache = _training.ModelCache(max_free=2)
 
-    class Owner:
-        pass
-
-    class Entry:
-        exposed = False
-
-    owners, entries = [Owner() for _ in range(3)], []
+    owners, entries = [_Owner() for _ in range(3)], []
     for key, owner in zip("abc", owners, strict=True):
-        entry, _ = cache.lend(owner, key, Entry)
+        entry, _ = cache.lend(owner, key, _Entry)
         entries.append(weakref.ref(entry))
     del entry, owner
-    owners.pop(0)  # "a" goes back first, then "b" and "c": "a" must make room
+    owners.pop(0)  # "a" goes back first, then the other two: "a" makes room
     owners.clear()
     gc.collect()
     assert [cache.n_free(key) for key in "abc"] == [0, 1, 1]
     assert entries[0]() is None and entries[2]() is not None
     # Lending "b" again takes the model waiting for it.
-    holder = Owner()
+    holder = _Owner()
     reused, _ = cache.lend(holder, "b", lambda: None)
     assert reused is entries[1]() and cache.n_free("b") == 0
     assert _training.MODELS._max_free == _training.MAX_FREE_MODELS
+
+
+def test_a_lease_run_while_the_cache_is_locked_does_not_wait_for_the_lock():
+    # The garbage collector can run an estimator's lease in the middle of
+    # the cache's own work, in the thread that holds its lock.
+    import threading
+
+    cache = _training.ModelCache(max_free=1)
+
+    owners = [_Owner(), _Owner()]
+    for key, owner in zip("ab", owners, strict=True):
+        cache.lend(owner, key, _Entry)
+    del owner
+    done = threading.Event()
+
+    def return_both_inside_the_lock():
+        with cache._lock:
+            owners.clear()
+            done.set()
+
+    thread = threading.Thread(target=return_both_inside_the_lock, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert done.is_set()
+    assert cache.n_free("a") + cache.n_free("b") == 1
 
 
 def test_a_model_pushed_out_of_the_cache_is_freed(X3, monkeypatch):
