@@ -301,7 +301,7 @@ class Batches(keras.utils.PyDataset):
         )
         if len(rows) < self._rows:
             values, mask, target = (
-                _pad_rows(x, self._rows) for x in (values, mask, target)
+                _padded(x, self._rows) for x in (values, mask, target)
             )
             target[len(rows) :, :, -2] = -1.0  # added rows (see masked_loss)
         return values, mask, target
@@ -811,7 +811,7 @@ def predict_sequences(model, values, lengths, *, batch_size=None, row_multiple=6
             # embeds data of many lengths would compile again and again.
             # Blocks of whole rows (all of a fixed length) keep their length.
             steps = grid_steps(steps, math.inf)
-        chunk = [_pad_steps(values[rows, :steps], steps),
+        chunk = [_padded(values[rows, :steps], steps, axis=1),
                  np.arange(steps) < lengths[rows, None]]  # fmt: skip
         out = _predict_rows(model, chunk, row_multiple)
         return out[:, : values.shape[1]] if out.ndim == 3 else out
@@ -873,7 +873,7 @@ def _predict_rows(model, chunk, row_multiple):
         # once, not again for its last batch.
         padded_rows = 1 << (padded_rows - 1).bit_length()
     if padded_rows != rows:
-        chunk = [_pad_rows(x, padded_rows) for x in chunk]
+        chunk = [_padded(x, padded_rows) for x in chunk]
     _traced(model)
     batch = chunk if len(chunk) > 1 else chunk[0]
     traced = getattr(model.predict_function, _TRACED, None)
@@ -937,15 +937,13 @@ def _trace_for_any_shape(model):
     setattr(model.predict_function, _TRACED, traced)
 
 
-def _pad_rows(x, rows):
-    out = np.zeros((rows, *x.shape[1:]), dtype=x.dtype)
-    out[: len(x)] = x
-    return out
-
-
-def _pad_steps(x, steps):
-    if x.shape[1] == steps:
+def _padded(x, size, axis=0):
+    """``x`` with zeros (or ``False``) after its end along ``axis``, up to
+    ``size``: rows (axis 0) or steps (axis 1)."""
+    if x.shape[axis] == size:
         return x
-    out = np.zeros((len(x), steps, *x.shape[2:]), dtype=x.dtype)
-    out[:, : x.shape[1]] = x
+    shape = list(x.shape)
+    shape[axis] = size
+    out = np.zeros(shape, dtype=x.dtype)  # faster than np.pad on this hot path
+    out[tuple(map(slice, x.shape))] = x
     return out
