@@ -360,6 +360,36 @@ def _value_and_grad(loss, y_true, y_pred):
     return float(value), tape.gradient(value, y_pred).numpy()
 
 
+def test_the_loss_and_its_gradient_equal_those_read_through_slices():
+    """The loss splits the output once; reading it through slices (their
+    gradient costs more) gives the same value and gradient to the bit."""
+    from keras import ops
+
+    def sliced(y_true, y_pred):  # the loss, written with slices
+        target, mask, weight = y_true[..., :-2], y_true[..., -2], y_true[..., -1]
+        recon, logit = y_pred[..., :-1], y_pred[..., -1]
+        real = mask * weight
+        err = ops.mean(ops.square(recon - target), axis=-1)
+        exists = ops.binary_crossentropy(mask, logit, from_logits=True)
+        return _network._weighted_mean(err, real) + _network._weighted_mean(
+            exists, weight
+        )
+
+    rng = np.random.RandomState(0)
+    lengths = np.array([6, 3, 1, 5])
+    mask = (np.arange(6) < lengths[:, None]).astype(np.float32)
+    weight = np.repeat(rng.uniform(0.5, 2, size=(4, 1)), 6, 1).astype(np.float32)
+    target = rng.normal(size=(4, 6, 3)).astype(np.float32)
+    y_true = np.concatenate([target, mask[..., None], weight[..., None]], -1)
+    y_pred = rng.normal(size=(4, 6, 4)).astype(np.float32)
+    value, grad = _value_and_grad(_network.masked_loss("mse"), y_true, y_pred)
+    expected_value, expected_grad = _value_and_grad(sliced, y_true, y_pred)
+    assert value == expected_value
+    np.testing.assert_array_equal(grad, expected_grad)
+    assert np.all(grad[mask == 0, :3] == 0)  # padding gets no gradient
+    assert np.any(grad[mask == 1, :3] != 0)
+
+
 def test_full_rows_top_up_short_batches_with_rows_the_loss_ignores():
     # What JAX trains on: every batch as wide as the largest, so its step
     # compiles once; the rows added change no loss.
