@@ -20,7 +20,8 @@ class SktimeLSTMAutoencoder(_adapters.EstimatorParameters, BaseTransformer):
     An sktime transformer from time series to primitives around
     :class:`~sklearn_lstm_ae.LSTMAutoencoderTransformer`: ``fit`` trains the
     autoencoder on a panel and ``transform`` returns a table, one
-    ``n_components``-wide row per instance, ready for any tabular estimator
+    ``n_components``-wide row per instance (under the panel's instance labels,
+    where it has them), ready for any tabular estimator
     (``SktimeLSTMAutoencoder() * SVC()`` is an sktime classifier). It reads
     every panel format sktime converts, among them ``numpy3D`` ``(n_instances,
     n_columns, n_timepoints)``, ``pd-multiindex``, ``nested_univ`` and
@@ -72,9 +73,11 @@ class SktimeLSTMAutoencoder(_adapters.EstimatorParameters, BaseTransformer):
         "scitype:transform-output": "Primitives",
         # fit learns from all instances together.
         "scitype:instancewise": False,
-        # Panels that are not numpy3D arrive as lists of DataFrames, the one
-        # other format that holds unequal lengths.
-        "X_inner_mtype": ["df-list", "numpy3D"],
+        # Panels indexed by instance (pd-multiindex; nested_univ converts to
+        # it) arrive as they are, so that the codes keep that index; other
+        # panels arrive as lists of DataFrames, the one other format that
+        # holds unequal lengths, or as numpy3D.
+        "X_inner_mtype": ["pd-multiindex", "df-list", "numpy3D"],
         "y_inner_mtype": "None",
         "fit_is_empty": False,
         "capability:multivariate": True,
@@ -91,15 +94,28 @@ class SktimeLSTMAutoencoder(_adapters.EstimatorParameters, BaseTransformer):
 
     def _transform(self, X, y=None):
         codes = self.estimator_.transform(_channels_first(X))
-        return pd.DataFrame(codes, columns=self.estimator_.get_feature_names_out())
+        # One row per instance, under the panel's own instance labels where
+        # it has them (as sktime's instance-wise transformers return them).
+        index = _instances(X) if isinstance(X, pd.DataFrame) else None
+        columns = self.estimator_.get_feature_names_out()
+        return pd.DataFrame(codes, index=index, columns=columns)
+
+
+def _instances(panel):
+    """A ``pd-multiindex`` panel's instance labels, in their order."""
+    return panel.index.get_level_values(0).unique()
 
 
 def _channels_first(X):
     """sktime's inner panel as the estimator's channels-first input.
 
     ``numpy3D`` already is; a ``df-list`` holds one ``(n_timepoints,
-    n_columns)`` DataFrame per instance.
+    n_columns)`` DataFrame per instance, and a ``pd-multiindex`` frame one
+    block of rows per instance (the first index level).
     """
+    if isinstance(X, pd.DataFrame):
+        blocks = X.groupby(level=0, sort=False)
+        X = [blocks.get_group(label) for label in _instances(X)]
     if isinstance(X, list):
         return [frame.to_numpy().T for frame in X]
     return X

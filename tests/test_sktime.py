@@ -45,6 +45,32 @@ def test_sktime_panel_formats_give_the_same_codes_as_numpy3d(mtype):
     )
 
 
+@pytest.mark.parametrize("mtype", ["pd-multiindex", "nested_univ"])
+def test_codes_keep_the_panels_instance_labels_in_its_order(mtype):
+    labels = ["c", "a", "e", "b", "d", "j", "f", "i", "g", "h"]
+    X = convert_to(X3, to_type=mtype)
+    if mtype == "nested_univ":
+        X.index = labels
+    else:
+        X.index = X.index.set_levels(labels, level=0, verify_integrity=False)
+    embed = SktimeLSTMAutoencoder(**TINY).fit(X)
+    codes = embed.transform(X)
+    assert list(codes.index) == labels
+    np.testing.assert_array_equal(codes.to_numpy(), _codes(X3).to_numpy())
+    # Instances in another order: the same code under each label.
+    order = [3, 0, 9, 1, 2, 8, 4, 7, 5, 6]
+    reordered = convert_to(X3[order], to_type=mtype)
+    if mtype == "nested_univ":
+        reordered.index = [labels[i] for i in order]
+    else:
+        reordered.index = reordered.index.set_levels(
+            [labels[i] for i in order], level=0, verify_integrity=False
+        )
+    again = embed.transform(reordered)
+    assert list(again.index) == [labels[i] for i in order]
+    np.testing.assert_array_equal(again.loc[labels].to_numpy(), codes.to_numpy())
+
+
 @pytest.mark.parametrize("mtype", ["df-list", "pd-multiindex", "nested_univ"])
 def test_unequal_lengths_in_every_sktime_format_match_the_estimator(mtype):
     X = convert_to(DF_LIST, to_type=mtype)
