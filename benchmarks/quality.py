@@ -33,7 +33,7 @@ as a user meets them.
 
 Prints one markdown table and writes it to docs/benchmarks/quality.md
 (quality-held-out.md with ``--held-out``), or, for a run with ``--set``
-options, to quality-<name>-<value>.md beside it.
+options, to quality-<name>-<value>.md beside it (git ignores those).
 """
 
 import argparse
