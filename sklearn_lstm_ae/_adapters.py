@@ -54,6 +54,15 @@ class EstimatorParameters:
     """
 
     def __init__(self, *args, **kwargs):
+        fixed = [name for name in FIXED if name in kwargs]
+        if fixed:
+            given = ", ".join(f"{name}={FIXED[name]!r}" for name in fixed)
+            raise TypeError(
+                f"{type(self).__name__} does not take {', '.join(fixed)}: it "
+                f"always passes {given} to LSTMAutoencoderTransformer, as its "
+                "framework needs. Use LSTMAutoencoderTransformer itself for "
+                "other values."
+            )
         bound = SIGNATURE.bind(self, *args, **kwargs)
         bound.apply_defaults()
         for name in PARAMETERS:

@@ -43,8 +43,19 @@ def test_adapters_store_parameters_unchanged_and_pass_them_on(adapter):
 def test_adapters_refuse_unknown_and_fixed_parameters(adapter):
     with pytest.raises(TypeError, match="unexpected keyword argument 'n_epochs'"):
         adapter(n_epochs=3)
-    with pytest.raises(TypeError, match="unexpected keyword argument 'data_format'"):
+    name = adapter.__name__
+    with pytest.raises(
+        TypeError,
+        match=rf"{name} does not take data_format: it always passes "
+        "data_format='channels_first' to LSTMAutoencoderTransformer",
+    ):
         adapter(data_format="channels_last")
+    with pytest.raises(
+        TypeError,
+        match=rf"{name} does not take n_timesteps, warm_start: it always passes "
+        "n_timesteps=None, warm_start=False to",
+    ):
+        adapter(warm_start=True, n_timesteps=4)
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
