@@ -424,14 +424,24 @@ default="auto"
             _sequences.refuse_strings(X)
             _sequences.refuse_masked_table(X)
         if is_table and (reset or fitted_on_table):
-            rows = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
+            try:
+                rows = validate_data(
+                    self, X, reset=reset, dtype=[np.float32, np.float64]
+                )
+            except ValueError as exc:
+                _refuse_table_nan(exc)
+                raise
             X = _sequences.rows_to_sequences(
                 rows, self.n_timesteps, channels_first=channels_first
             )
             channels_first, table = False, True
         elif is_table:
             # A model fitted on sequences reads a table's rows as sequences.
-            rows = check_array(X, dtype=[np.float32, np.float64], input_name="X")
+            try:
+                rows = check_array(X, dtype=[np.float32, np.float64], input_name="X")
+            except ValueError as exc:
+                _refuse_table_nan(exc)
+                raise
             X = _sequences.rows_to_sequences(
                 rows, self.n_timesteps, channels_first=channels_first
             )
@@ -453,12 +463,27 @@ default="auto"
                 if hasattr(self, "feature_names_in_"):
                     del self.feature_names_in_
         elif n_channels != self.n_channels_:
+            if is_table:
+                steps = (
+                    "one channel" if self.n_timesteps is None
+                    else f"n_timesteps={self.n_timesteps} steps"
+                )  # fmt: skip
+                read_as = (
+                    f"X is a 2-D table, read as one sequence per row ({steps}); "
+                    "pass a single sequence in a list, [seq], or as "
+                    "seq[np.newaxis]."
+                )
+            else:
+                read_as = (
+                    "3-D arrays are read as "
+                    f"{_sequences.LAYOUTS[self.data_format]}, list items as "
+                    f"{_sequences.LAYOUTS[self.data_format].replace('n_samples, ', '')}"
+                    f" (data_format={self.data_format!r})."
+                )
             raise ValueError(
                 f"X has {n_channels} channels per step, but "
                 f"{type(self).__name__} was fitted on {self.n_channels_}; "
-                "sequences must keep the channel count seen in fit. 3-D arrays "
-                f"are read as {_sequences.LAYOUTS[self.data_format]} "
-                f"(data_format={self.data_format!r})."
+                f"sequences must keep the channel count seen in fit. {read_as}"
             )
         return padded
 
@@ -656,6 +681,12 @@ array-like of shape (length_i, n_channels), or array-like of shape \
         padded, weights, _ = _sequences.training_rows(
             padded, weights, keep_order=not self.shuffle
         )
+        if not padded.lengths.any():
+            raise ValueError(
+                "X holds no step to learn from: every sequence given a nonzero "
+                "sample_weight is empty (length 0). Training needs at least one "
+                "sequence with a real step."
+            )
         loss = self._loss_kind(padded, self.loss_ if warm else None)
         if warm:
             standardize = self.standardize_
@@ -1042,7 +1073,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             Negative mean squared error per sequence.
         """
         errors, counts = self._squared_errors(X)
-        return -errors / np.maximum(counts, 1)
+        return 0.0 - errors / np.maximum(counts, 1)  # 0.0, not -0.0, when empty
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error over all real values.
@@ -1062,7 +1093,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
             Higher is better; 0 is a perfect reconstruction.
         """
         errors, counts = self._squared_errors(X)
-        return -float(errors.sum() / max(counts.sum(), 1))
+        return 0.0 - float(errors.sum() / max(counts.sum(), 1))
 
     # ------------------------------------------------------- the Keras models
     # Properties, so that the cache knows which models user code may hold:
@@ -1368,6 +1399,18 @@ def _encoded(entry, padded):
 def _no_centring(n_components):
     """``code_mean_`` and ``code_scale_`` that leave the codes as they are."""
     return np.zeros(n_components, np.float32), np.float32(1.0)
+
+
+def _refuse_table_nan(exc):
+    """Say what to do instead of scikit-learn's advice on NaN in a 2-D table."""
+    if "contains NaN" in str(exc):
+        raise ValueError(
+            "Input X contains NaN: a 2-D table holds one sequence per row and "
+            "takes no missing values. Sequences of different lengths are "
+            "accepted as a list of (length, n_channels) arrays, or as a 3-D "
+            "array padded at the end with all-NaN steps (X[..., np.newaxis] "
+            "for rows of univariate series)."
+        ) from None
 
 
 def _code_centre(entry, padded, weights, otherwise):

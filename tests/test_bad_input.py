@@ -164,7 +164,9 @@ BAD_DATA = [
     ("masked_table", _masked(T_FIT, (1, 5)), ValueError,
      "X is a 2-D masked array with masked values.*3-D masked array"),
     ("table_with_nan", _with(T_FIT, (1, 2), np.nan), ValueError,
-     r"Input (X )?contains NaN"),
+     r"Input X contains NaN: a 2-D table holds one sequence per row and takes "
+     r"no missing values.*a list of \(length, n_channels\) arrays, or as a 3-D "
+     r"array padded at the end with all-NaN steps"),
     ("table_with_inf", _with(T_FIT, (1, 2), np.inf), ValueError,
      r"Input (X )?contains infinity"),
     ("table_complex", T_FIT.astype(complex), ValueError,
@@ -212,10 +214,15 @@ WRONG_FOR_SEQ_MODEL = [
     ("three_channels", np.ones((2, 4, 3)), "X has 3 channels per step"),
     ("ragged_three_channels", [np.ones((2, 3)), np.ones((0, 3))],
      "X has 3 channels per step"),
-    ("univariate_table", T_FIT, "X has 1 channels per step, but .*" + FITTED_ON_2),
+    ("univariate_table", T_FIT, "X has 1 channels per step, but .*" + FITTED_ON_2
+     + r"\. X is a 2-D table, read as one sequence per row \(one channel\); pass "
+     r"a single sequence in a list, \[seq\], or as seq\[np.newaxis\]"),
+    ("one_sequence_as_a_table", X_FIT[0], "X has 1 channels per step, but .*"
+     + FITTED_ON_2 + r"\. X is a 2-D table, read as one sequence per row"),
     ("channels_first_array", X_FIT.transpose(0, 2, 1),
      r"X has 5 channels per step, .*are read as \(n_samples, n_timesteps, "
-     r"n_channels\) \(data_format='channels_last'\)"),
+     r"n_channels\), list items as \(n_timesteps, n_channels\) "
+     r"\(data_format='channels_last'\)"),
 ]  # fmt: skip
 WRONG_FOR_TABLE_MODEL = [
     ("fewer_columns", T_FIT[:, :4],
@@ -238,6 +245,20 @@ def test_sequence_model_refuses_another_channel_count(
     with pytest.raises(ValueError, match=match):
         getattr(seq_model, method)(X)
     assert_unchanged(seq_model, fitted)
+
+
+def test_sequence_model_with_n_timesteps_says_how_it_read_a_table(seq_model):
+    # Fitted on 2-channel sequences; 10-column rows of 5 steps are 2 channels,
+    # 15-column rows are 3.
+    expected = seq_model.transform(X_FIT)
+    seq_model.set_params(n_timesteps=5)
+    np.testing.assert_array_equal(seq_model.transform(X_FIT.reshape(12, 10)), expected)
+    with pytest.raises(
+        ValueError,
+        match=r"X has 3 channels per step, but .*" + FITTED_ON_2 + r"\. X is a "
+        r"2-D table, read as one sequence per row \(n_timesteps=5 steps\)",
+    ):
+        seq_model.transform(np.ones((2, 15)))
 
 
 @pytest.mark.parametrize(

@@ -477,6 +477,15 @@ def test_score_and_score_samples_are_negative_mse_at_real_steps(X3):
     assert est.score(X3) < 0
 
 
+def test_an_empty_sequence_scores_zero_not_minus_zero(X3):
+    est = tiny().fit(X3)
+    empty = np.zeros((0, X3.shape[2]))
+    scores = est.score_samples([empty, X3[0]])
+    assert scores[0] == 0 and not np.signbit(scores[0]) and scores[1] < 0
+    score = est.score([empty])
+    assert score == 0 and not np.signbit(score) and str(score) == "0.0"
+
+
 def test_loss_auto_picks_binary_crossentropy_for_zero_one_data(X3):
     binary = (X3 > 0).astype(np.float32)
     est = tiny().fit(binary)

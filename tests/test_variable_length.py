@@ -71,8 +71,20 @@ def test_empty_sequences_embed_to_a_finite_vector(fitted):
     codes = est.transform([np.zeros((0, 2)), np.zeros((0, 2))])
     assert np.isfinite(codes).all()
     np.testing.assert_array_equal(codes[0], codes[1])
-    only_empty = tiny().fit([np.zeros((0, 2))] * 4)
-    assert np.isfinite(only_empty.transform([np.zeros((0, 2))])).all()
+
+
+def test_training_on_no_real_step_is_refused_and_leaves_the_model_as_it_was(fitted):
+    est, seqs = fitted
+    codes = est.transform(seqs)
+    no_step = "X holds no step to learn from: every sequence given a nonzero"
+    with pytest.raises(ValueError, match=no_step):
+        tiny().fit([np.zeros((0, 2))] * 4)
+    with pytest.raises(ValueError, match=no_step):
+        est.partial_fit([np.zeros((0, 2))] * 3)
+    # Real steps only in sequences of weight 0.
+    with pytest.raises(ValueError, match=no_step):
+        est.partial_fit([np.ones((3, 2)), np.zeros((0, 2))], sample_weight=[0, 1])
+    np.testing.assert_array_equal(est.transform(seqs), codes)
 
 
 def test_nan_inside_a_sequence_is_an_error_that_says_where(fitted):
