@@ -442,6 +442,18 @@ default="auto"
             except ValueError as exc:
                 _refuse_table_nan(exc)
                 raise
+            one_step = rows.shape[1] == 1 and self.n_timesteps is None
+            if one_step and self.n_timesteps_ > 1:
+                warnings.warn(
+                    f"X is a 2-D array of shape {rows.shape}, read as "
+                    f"{len(rows)} sequences of 1 step (one per row), but "
+                    f"{type(self).__name__} was fitted on sequences of up to "
+                    f"{self.n_timesteps_} steps. To give one sequence of shape "
+                    "(n_steps, 1), pass it in a list, [seq], or as "
+                    "seq[np.newaxis].",
+                    UserWarning,
+                    stacklevel=4,
+                )
             X = _sequences.rows_to_sequences(
                 rows, self.n_timesteps, channels_first=channels_first
             )

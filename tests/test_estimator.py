@@ -447,6 +447,26 @@ def test_one_step_input_warns_and_names_the_other_layout():
     assert (est.n_timesteps_, est.n_channels_) == (9, 1)
 
 
+def test_one_univariate_sequence_as_a_column_warns_and_says_how_to_pass_it():
+    X = np.random.RandomState(0).normal(size=(6, 9, 1))
+    est = tiny().fit(X)
+    column = X[0]  # (9, 1): a 2-D table, one 1-step sequence per row
+    match = (
+        r"X is a 2-D array of shape \(9, 1\), read as 9 sequences of 1 step "
+        r"\(one per row\), but LSTMAutoencoderTransformer was fitted on sequences "
+        r"of up to 9 steps\. To give one sequence .*\[seq\], or as seq\[np.newaxis\]"
+    )
+    for method in ("transform", "score_samples"):
+        with pytest.warns(UserWarning, match=match) as record:
+            out = getattr(est, method)(column)
+        assert record[0].filename == __file__  # points at the caller
+        np.testing.assert_array_equal(out, getattr(est, method)(column[:, None, :]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # wider rows, or the sequence itself: silent
+        est.transform(X[:, :, 0])
+        est.transform([column])
+
+
 def test_nested_dataframe_embeds_like_the_list_of_sequences(ragged):
     pd = pytest.importorskip("pandas")
     nested = pd.DataFrame(
