@@ -1,5 +1,6 @@
 """The scikit-learn estimator: parameters, validation, fit/transform/score."""
 
+import sys
 import warnings
 from numbers import Integral, Real
 
@@ -452,7 +453,7 @@ default="auto"
                     "(n_steps, 1), pass it in a list, [seq], or as "
                     "seq[np.newaxis].",
                     UserWarning,
-                    stacklevel=4,
+                    stacklevel=_user_stacklevel(),
                 )
             X = _sequences.rows_to_sequences(
                 rows, self.n_timesteps, channels_first=channels_first
@@ -467,7 +468,7 @@ default="auto"
         if reset and not table:
             message = _sequences.one_step_warning(X, channels_first=channels_first)
             if message:
-                warnings.warn(message, UserWarning, stacklevel=6)
+                warnings.warn(message, UserWarning, stacklevel=_user_stacklevel())
         if reset:
             self._fitted_on_table = table
             if not table:
@@ -774,7 +775,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 f"Training interrupted after {len(epoch_log.get('loss', []))} "
                 "complete epoch(s); the estimator keeps the weights learned so far.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=_user_stacklevel(),
             )
         if diverged:
             raise FloatingPointError(
@@ -800,7 +801,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "not have converged. Raise max_iter, or stop sooner with a larger "
                 "tol or a smaller n_iter_no_change.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=_user_stacklevel(),
             )
 
         self.loss_ = loss
@@ -852,7 +853,7 @@ array-like of shape (length_i, n_channels), or array-like of shape \
                 "standardize='sequence'), so those statistics are 0 in every "
                 "code. Set level_and_spread=0 to give the encoder the whole code.",
                 UserWarning,
-                stacklevel=6,
+                stacklevel=_user_stacklevel(),
             )
         size = np.sqrt(share * (n_components - 2 * n_channels) / max(used.sum(), 1))
         weight = np.where(used, size / np.where(used, spread, 1.0), 0.0)
@@ -1411,6 +1412,26 @@ def _encoded(entry, padded):
 def _no_centring(n_components):
     """``code_mean_`` and ``code_scale_`` that leave the codes as they are."""
     return np.zeros(n_components, np.float32), np.float32(1.0)
+
+
+# Packages that call the estimator on the user's behalf (a Pipeline, a
+# search, an aeon or sktime adapter) besides this one.
+_CALLING_PACKAGES = ("sklearn_lstm_ae", "sklearn", "aeon", "sktime")
+
+
+def _user_stacklevel():
+    """The ``stacklevel`` that makes the caller's ``warnings.warn`` name the
+    user's line: the first frame outside :data:`_CALLING_PACKAGES`, or the
+    outermost one (as pandas's ``find_stack_level`` does).
+    """
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None:
+        if frame.f_globals.get("__name__", "").partition(".")[0] not in (
+            _CALLING_PACKAGES
+        ):
+            break
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _refuse_table_nan(exc):

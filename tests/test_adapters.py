@@ -3,8 +3,12 @@
 import inspect
 import sys
 
+import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_lstm_ae import LSTMAutoencoderTransformer, _adapters
 from sklearn_lstm_ae.aeon import AeonLSTMAutoencoder
@@ -75,3 +79,26 @@ def test_a_missing_framework_names_the_extra_that_installs_it(framework, monkeyp
         ImportError, match=rf"pip install 'sklearn-lstm-ae\[{framework}\]'"
     ):
         _adapters.require(framework)
+
+
+TINY_ONE_EPOCH = {"n_components": 2, "max_iter": 1, "random_state": 0}
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda X: LSTMAutoencoderTransformer(**TINY_ONE_EPOCH).fit(X),
+        lambda X: make_pipeline(
+            FunctionTransformer(), LSTMAutoencoderTransformer(**TINY_ONE_EPOCH)
+        ).fit(X),
+        lambda X: AeonLSTMAutoencoder(**TINY_ONE_EPOCH).fit(X.transpose(0, 2, 1)),
+        lambda X: SktimeLSTMAutoencoder(**TINY_ONE_EPOCH).fit(X.transpose(0, 2, 1)),
+    ],
+    ids=["estimator", "pipeline", "aeon", "sktime"],
+)
+def test_warnings_point_at_the_users_code_through_every_caller(fit):
+    X = np.random.RandomState(0).normal(size=(8, 6, 2))
+    with pytest.warns(ConvergenceWarning, match="ran all max_iter=1 epochs") as record:
+        fit(X)
+    # This file's lambda, not the package, scikit-learn, aeon or sktime.
+    assert [w.filename for w in record] == [__file__]
