@@ -488,10 +488,9 @@ default="auto"
                 )
             else:
                 read_as = (
-                    "3-D arrays are read as "
-                    f"{_sequences.LAYOUTS[self.data_format]}, list items as "
-                    f"{_sequences.LAYOUTS[self.data_format].replace('n_samples, ', '')}"
-                    f" (data_format={self.data_format!r})."
+                    f"3-D arrays are read as {_sequences.LAYOUTS[self.data_format]}, "
+                    f"list items as {_sequences.ITEM_LAYOUTS[self.data_format]} "
+                    f"(data_format={self.data_format!r})."
                 )
             raise ValueError(
                 f"X has {n_channels} channels per step, but "

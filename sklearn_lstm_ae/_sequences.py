@@ -250,6 +250,11 @@ LAYOUTS = {
     "channels_last": "(n_samples, n_timesteps, n_channels)",
     "channels_first": "(n_samples, n_channels, n_timesteps)",
 }
+# The same for each array of a list.
+ITEM_LAYOUTS = {
+    "channels_last": "(length_i, n_channels)",
+    "channels_first": "(n_channels, length_i)",
+}
 
 
 def one_step_warning(X, *, channels_first=False):
@@ -416,7 +421,7 @@ def _refuse_overflow(values, what):
 def _ragged_to_padded(X, mask_value, channels_first, what):
     if len(X) == 0:
         raise ValueError(f"{what} holds 0 sequences; at least 1 is required.")
-    layout = "(n_channels, length_i)" if channels_first else "(length_i, n_channels)"
+    layout = ITEM_LAYOUTS["channels_first" if channels_first else "channels_last"]
     seqs = []
     for i, seq in enumerate(X):
         if isinstance(seq, np.ma.MaskedArray) and seq.ndim == 2:

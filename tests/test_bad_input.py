@@ -221,7 +221,7 @@ WRONG_FOR_SEQ_MODEL = [
      + FITTED_ON_2 + r"\. X is a 2-D table, read as one sequence per row"),
     ("channels_first_array", X_FIT.transpose(0, 2, 1),
      r"X has 5 channels per step, .*are read as \(n_samples, n_timesteps, "
-     r"n_channels\), list items as \(n_timesteps, n_channels\) "
+     r"n_channels\), list items as \(length_i, n_channels\) "
      r"\(data_format='channels_last'\)"),
 ]  # fmt: skip
 WRONG_FOR_TABLE_MODEL = [
