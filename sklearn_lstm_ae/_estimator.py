@@ -1,5 +1,6 @@
 """The scikit-learn estimator: parameters, validation, fit/transform/score."""
 
+import contextlib
 import sys
 import warnings
 from numbers import Integral, Real
@@ -425,24 +426,18 @@ default="auto"
             _sequences.refuse_strings(X)
             _sequences.refuse_masked_table(X)
         if is_table and (reset or fitted_on_table):
-            try:
+            with _nan_in_table_explained():
                 rows = validate_data(
                     self, X, reset=reset, dtype=[np.float32, np.float64]
                 )
-            except ValueError as exc:
-                _refuse_table_nan(exc)
-                raise
             X = _sequences.rows_to_sequences(
                 rows, self.n_timesteps, channels_first=channels_first
             )
             channels_first, table = False, True
         elif is_table:
             # A model fitted on sequences reads a table's rows as sequences.
-            try:
+            with _nan_in_table_explained():
                 rows = check_array(X, dtype=[np.float32, np.float64], input_name="X")
-            except ValueError as exc:
-                _refuse_table_nan(exc)
-                raise
             one_step = rows.shape[1] == 1 and self.n_timesteps is None
             if one_step and self.n_timesteps_ > 1:
                 warnings.warn(
@@ -1433,9 +1428,14 @@ def _user_stacklevel():
     return level
 
 
-def _refuse_table_nan(exc):
+@contextlib.contextmanager
+def _nan_in_table_explained():
     """Say what to do instead of scikit-learn's advice on NaN in a 2-D table."""
-    if "contains NaN" in str(exc):
+    try:
+        yield
+    except ValueError as exc:
+        if "contains NaN" not in str(exc):
+            raise
         raise ValueError(
             "Input X contains NaN: a 2-D table holds one sequence per row and "
             "takes no missing values. Sequences of different lengths are "
