@@ -114,8 +114,8 @@ def _channels_first(X):
     block of rows per instance (the first index level).
     """
     if isinstance(X, pd.DataFrame):
-        blocks = X.groupby(level=0, sort=False)
-        X = [blocks.get_group(label) for label in _instances(X)]
+        # In the order of _instances: each label where it first appears.
+        X = [block for _, block in X.groupby(level=0, sort=False, observed=True)]
     if isinstance(X, list):
         return [frame.to_numpy().T for frame in X]
     return X
