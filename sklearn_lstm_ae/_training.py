@@ -701,7 +701,9 @@ def lend_entry(owner, arch, loss, optimizer_config, learning_rate, seed, *, reus
         return reuse, None
 
     def make():
-        optimizer = keras.optimizers.deserialize(optimizer_config)
+        optimizer = _network.optimizer_for_training(
+            keras.optimizers.deserialize(optimizer_config)
+        )
         # The entry's own copy: the cache outlives any estimator's loss object.
         return _Entry(key, arch, _network.clone_loss(loss), optimizer)
 

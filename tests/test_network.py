@@ -1,5 +1,7 @@
 """The Keras network on its own: masking, loss, weights, shapes."""
 
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -465,3 +467,83 @@ def test_a_loss_object_is_copied_with_every_argument():
     }
     errors = keras.ops.array([[1.0]]), keras.ops.array([[0.0]])
     assert float(copy(*errors)) == pytest.approx(0.3 * (1.0 - 0.15))
+
+
+def _adam_steps(cls, settings, run=lambda step: step()):
+    """Variables after five steps of ``cls(**settings)`` on fixed gradients."""
+    rng = np.random.RandomState(0)
+    shapes = [(3, 4), (4,), (2, 2, 2)]
+    variables = [keras.Variable(rng.normal(size=s).astype("float32")) for s in shapes]
+    gradients = [
+        [rng.normal(size=s).astype("float32") for s in shapes] for _ in range(5)
+    ]
+    optimizer = cls(**settings)
+    optimizer.build(variables)
+    for step_gradients in gradients:
+        step_gradients = [keras.ops.convert_to_tensor(g) for g in step_gradients]
+        run(functools.partial(optimizer.apply, step_gradients, variables))
+    to_numpy = keras.ops.convert_to_numpy
+    return [to_numpy(keras.ops.convert_to_tensor(v)) for v in variables]
+
+
+ADAM_SETTINGS = [
+    {}, {"amsgrad": True}, {"gradient_accumulation_steps": 2},
+    {"learning_rate": 0.01, "beta_1": 0.5, "epsilon": 1e-3},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("settings", ADAM_SETTINGS)
+def test_the_package_adam_updates_as_keras_adam_does(settings):
+    keras_adam = _adam_steps(keras.optimizers.Adam, settings)
+    ours = _adam_steps(_network.Adam, settings)
+    for expected, got in zip(keras_adam, ours, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert not np.array_equal(ours[0], _adam_steps(_network.Adam, {"beta_1": 0.3})[0])
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="TensorFlow's traced graph"
+)
+@pytest.mark.parametrize("settings", ADAM_SETTINGS)
+def test_the_package_adam_traces_its_step_size_once(settings):
+    import tensorflow as tf
+
+    graphs = []
+
+    def traced(step):
+        function = tf.function(step)
+        graphs.append(function.get_concrete_function().graph)
+        function()
+
+    keras_adam = _adam_steps(keras.optimizers.Adam, settings, traced)
+    keras_graph = graphs[-1]
+    ours = _adam_steps(_network.Adam, settings, traced)
+    for expected, got in zip(keras_adam, ours, strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+    def powers(graph):
+        ops = list(graph.get_operations())
+        for function in graph.as_graph_def().library.function:
+            ops += function.node_def
+        return sum(getattr(op, "type", getattr(op, "op", None)) == "Pow" for op in ops)
+
+    # Keras: beta_1**t and beta_2**t for each of the three variables; ours:
+    # once per step, except under gradient accumulation.
+    shared = "gradient_accumulation_steps" not in settings
+    assert powers(keras_graph) == 6
+    assert powers(graphs[-1]) == (2 if shared else 6)
+
+
+def test_only_keras_adam_itself_is_replaced_for_training():
+    adam = keras.optimizers.Adam(learning_rate=0.02, amsgrad=True)
+    ours = _network.optimizer_for_training(adam)
+    assert type(ours) is (
+        keras.optimizers.Adam if keras.backend.backend() == "torch" else _network.Adam
+    )
+    assert ours.get_config() == adam.get_config()
+
+    class MyAdam(keras.optimizers.Adam):
+        pass
+
+    for other in (MyAdam(), keras.optimizers.AdamW(), keras.optimizers.SGD()):
+        assert _network.optimizer_for_training(other) is other

@@ -287,6 +287,20 @@ def test_optimizer_instance_is_copied_not_mutated(X3):
     np.testing.assert_allclose(float(est.model_.optimizer.learning_rate), 0.05)
 
 
+def test_adam_trains_with_the_package_copy_and_the_same_results(X3, monkeypatch):
+    est = tiny(max_iter=3).fit(X3)
+    torch = keras.backend.backend() == "torch"
+    adam = keras.optimizers.Adam if torch else _network.Adam
+    assert type(est.model_.optimizer) is adam
+    # Keras's own Adam, in a cache of its own: the same codes and losses.
+    monkeypatch.setattr(_network, "optimizer_for_training", lambda optimizer: optimizer)
+    monkeypatch.setattr(_training, "MODELS", _training.ModelCache())
+    plain = tiny(max_iter=3).fit(X3)
+    assert type(plain.model_.optimizer) is keras.optimizers.Adam
+    assert plain.loss_curve_ == est.loss_curve_
+    np.testing.assert_array_equal(plain.transform(X3), est.transform(X3))
+
+
 def test_training_batches_come_from_length_bands():
     """Each row once per epoch, as many batches as plain random ones, less padding."""
     from sklearn_lstm_ae import _backend
