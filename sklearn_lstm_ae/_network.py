@@ -939,13 +939,12 @@ class Adam(keras.optimizers.Adam):
     (1 - beta_1**t)`` again for every variable it updates, 17 operations each:
     with the speed benchmark's network (11 variables), 187 of the 1,048
     operations in the graph of a training step on TensorFlow. Here the same
-    operations run
-    on the same values once per step (and dtype), and every variable's
-    update reads that result. Fewer operations take less time to trace and to
-    prepare for the first step, and a little less in every step (see the
-    performance page). With gradient accumulation, whose updates run inside
-    a conditional branch, every variable computes its own step size, as in
-    Keras.
+    operations run on the same values once per step (and dtype), and every
+    variable's update reads that result. Fewer operations take less time to
+    trace and to prepare for the first step, and a little less in every step
+    (see the performance page). With gradient accumulation, whose updates run
+    inside a conditional branch, every variable computes its own step size,
+    as in Keras.
     """
 
     def __init__(self, *args, **kwargs):
