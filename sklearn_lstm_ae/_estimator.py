@@ -534,24 +534,25 @@ default="auto"
         return tuple(int(s) for s in sizes)
 
     def _optimizer_config(self):
-        if not isinstance(self.optimizer, str):
-            import keras
-
-            if not isinstance(self.optimizer, keras.optimizers.Optimizer):
-                raise TypeError(
-                    f"optimizer must be one of {sorted(_OPTIMIZERS)} or a "
-                    "keras.optimizers.Optimizer instance; got "
-                    f"{self.optimizer!r} of type {type(self.optimizer).__name__}."
-                )
         if isinstance(self.optimizer, str):
             return {
                 "class_name": self.optimizer,
                 "config": {"learning_rate": float(self.learning_rate_init)},
             }
+        import keras
+
+        if not isinstance(self.optimizer, keras.optimizers.Optimizer):
+            raise TypeError(
+                f"optimizer must be one of {sorted(_OPTIMIZERS)} or a "
+                "keras.optimizers.Optimizer instance; got "
+                f"{self.optimizer!r} of type {type(self.optimizer).__name__}."
+            )
+        network, _ = keras_modules()
+        optimizer = network.as_keras_optimizer(self.optimizer)
         return {
-            "class_name": type(self.optimizer).__name__,
-            "module": type(self.optimizer).__module__,
-            "config": self.optimizer.get_config(),
+            "class_name": type(optimizer).__name__,
+            "module": type(optimizer).__module__,
+            "config": optimizer.get_config(),
         }
 
     # -------------------------------------------------------------- training

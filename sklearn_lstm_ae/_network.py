@@ -1004,6 +1004,15 @@ def optimizer_for_training(optimizer):
     return optimizer
 
 
+def as_keras_optimizer(optimizer):
+    """The package's :class:`Adam` as Keras's own (same config); any other
+    optimizer as it is. A user may hand back ``model_.optimizer``: it is then
+    described, and saved, as the Keras optimizer it trains as."""
+    if type(optimizer) is Adam:
+        return keras.optimizers.Adam.from_config(optimizer.get_config())
+    return optimizer
+
+
 def masked_loss(kind):
     """The training loss: reconstruction on real steps plus the length term.
 

@@ -80,7 +80,9 @@ def _params_to_json(est):
     if not isinstance(params["optimizer"], str):
         import keras
 
-        config = _jsonable(keras.optimizers.serialize(params["optimizer"]))
+        network, _ = keras_modules()
+        optimizer = network.as_keras_optimizer(params["optimizer"])
+        config = _jsonable(keras.optimizers.serialize(optimizer))
         try:
             _optimizer_config_check(config)
         except _Invalid as exc:

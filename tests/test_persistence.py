@@ -781,3 +781,17 @@ def test_save_refuses_a_loss_load_would_not_rebuild(tmp_path, X3):
     ):
         est.save(tmp_path / "x.lstmae")
     assert not (tmp_path / "x.lstmae").exists()
+
+
+def test_the_trained_optimizer_handed_back_is_saved_as_keras_adam(tmp_path, X3):
+    # model_.optimizer is the package's Adam; given back as a parameter, it is
+    # described and saved as the Keras Adam it trains as.
+    first = tiny().fit(X3)
+    est = tiny(optimizer=first.model_.optimizer).fit(X3)
+    np.testing.assert_array_equal(est.transform(X3), first.transform(X3))
+    path = tmp_path / "handed_back.lstmae"
+    est.save(path)
+    loaded = LSTMAutoencoderTransformer.load(path)
+    assert type(loaded.optimizer) is keras.optimizers.Adam
+    assert loaded.optimizer.get_config() == first.model_.optimizer.get_config()
+    np.testing.assert_array_equal(loaded.transform(X3), est.transform(X3))
