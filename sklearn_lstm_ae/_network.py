@@ -924,7 +924,11 @@ def loss_key(loss):
 
 
 class _StepSizes:
-    """Adam's step size for each dtype, kept while one ``apply`` runs."""
+    """Adam's step size for each dtype, kept while one ``apply`` runs.
+
+    A plain holder rather than a dict on the optimizer: Keras's attribute
+    tracking wraps a dict set on an optimizer in a tracked container.
+    """
 
     def __init__(self):
         self.by_dtype = None
