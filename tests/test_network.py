@@ -1,10 +1,15 @@
 """The Keras network on its own: masking, loss, weights, shapes."""
 
 import functools
+import json
+import subprocess
+import sys
+import textwrap
 
 import keras
 import numpy as np
 import pytest
+from conftest import user_env
 
 from sklearn_lstm_ae import _network
 
@@ -325,6 +330,69 @@ def test_projected_recurrent_layers_compute_what_keras_layers_compute(
 
     for a, b in zip(gradients(ours), gradients(theirs), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+JAX_LOOP = textwrap.dedent(
+    """
+    import json
+
+    import jax
+    import keras
+    import numpy as np
+
+    from sklearn_lstm_ae import _network
+
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(5, 7, 3)).astype(np.float32)
+    mask = np.arange(7) < np.array([[7], [4], [0], [6], [2]])
+    results = []
+    for cell in ("LSTM", "GRU"):
+        for go_backwards in (False, True):
+            options = dict(
+                return_sequences=True, return_state=True, go_backwards=go_backwards
+            )
+            ours = getattr(_network, cell)(6, **options)
+            theirs = getattr(keras.layers, cell)(6, **options)
+            for layer in (ours, theirs):
+                layer.build(x.shape)
+            shapes = [w.shape for w in theirs.get_weights()]
+            weights = [rng.normal(scale=0.5, size=shape) for shape in shapes]
+            ours.set_weights(weights)
+            theirs.set_weights(weights)
+            state = rng.normal(size=(5, 6)).astype(np.float32)
+            initial = [state, state] if cell == "LSTM" else [state]
+            equal = all(
+                np.array_equal(a, b)
+                for a, b in zip(
+                    ours(x, mask=mask, initial_state=initial),
+                    theirs(x, mask=mask, initial_state=initial),
+                )
+            )
+            traced = jax.make_jaxpr(lambda v: ours(v, mask=mask))(x)
+            top = [eq.primitive.name for eq in traced.eqns]
+            results.append([cell, go_backwards, equal, top.count("dot_general")])
+    print(json.dumps([jax.default_backend(), results]))
+    """
+)
+
+
+def test_on_jax_on_a_cpu_the_layers_run_keras_loop():
+    # XLA runs Keras's loop (each step's input product inside it) faster
+    # than the projected one there: the same results as Keras's layers to
+    # the bit, and no product before the loop (the projected loop has one).
+    out = subprocess.run(
+        [sys.executable, "-c", JAX_LOOP],
+        capture_output=True, text=True, env=user_env(KERAS_BACKEND="jax"),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    platform, results = json.loads(out.stdout.strip().splitlines()[-1])
+    assert platform == "cpu"
+    assert [r[:2] for r in results] == [
+        [cell, backwards] for cell in ("LSTM", "GRU") for backwards in (False, True)
+    ]
+    for cell, backwards, equal, products_before_loop in results:
+        assert equal, (cell, backwards)
+        assert products_before_loop == 0, (cell, backwards)
 
 
 def _recurrent_layers(model):
