@@ -566,6 +566,9 @@ def torch_rows(repeat):
     add(f"{name}: first epoch (s)", oj, tf, "first_epoch", overhead)
     add(f"{name}: steady epoch (s)", oj, tf, "epoch")
     add(f"{name}: whole fit, {FIT_EPOCHS} epochs (s)", oj, tf, "fit")
+    add(f"{name}: CPU s per wall s in the fit", oj, tf, "cpu_per_wall",
+        "XLA computes on one thread; Python makes the next batch beside it",
+        ratio=False)  # fmt: skip
     # JAX's persistent compilation cache, which a user can switch on (see the
     # performance page): one fit fills it, the measured ones read it.
     with tempfile.TemporaryDirectory() as cache:

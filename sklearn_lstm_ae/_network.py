@@ -100,11 +100,11 @@ class _ProjectedLoop(layers.RNN):
 def _compiles_whole_loop():
     """Whether Keras's own loop is the faster one here: JAX on a CPU.
 
-    XLA compiles the whole loop, so a step's operations cost no more one by
-    one than in one product, and on a CPU it ran Keras's loop faster than
-    the projected one (an epoch of the speed benchmark 0.39 to 0.47 s
-    against 0.48 to 0.50 s, a ``transform`` 0.045 to 0.05 s against 0.055 to
-    0.09 s). On a GPU the projected loop is kept, as measured there.
+    XLA compiles the whole loop, so the products inside it cost no fixed
+    overhead each, and on a CPU it ran Keras's loop faster than the projected
+    one: a steady-state epoch and a ``transform`` of the speed benchmark
+    took about a fifth less time (see the performance page). On a GPU the
+    projected loop is kept, as it was measured there.
     """
     if keras.backend.backend() != "jax":
         return False

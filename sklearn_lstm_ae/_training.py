@@ -389,7 +389,10 @@ class EpochLog(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._batches = 0
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_begin(self, batch, logs=None):
+        # Counted as they begin (in the training loop's own thread): a batch
+        # begun is run, and the ends may be handled on other threads (see
+        # GuardFinite).
         self._batches += 1
 
     def on_epoch_end(self, epoch, logs=None):
@@ -439,16 +442,53 @@ class StopOnPlateau(keras.callbacks.Callback):
 
 
 class GuardFinite(keras.callbacks.Callback):
-    """Stop at the first batch whose loss is NaN or infinite."""
+    """Stop training once a batch's loss is NaN or infinite.
+
+    Reading a batch's loss waits for its step to finish. Where Keras may
+    handle the ends of batches on other threads (JAX; on TensorFlow it never
+    does) and every callback allows it, this one lets it (``async_safe``):
+    the training loop then goes on to make the next batch while a step runs
+    (on the speed benchmark on JAX, a steady-state epoch 0.40 s instead of
+    0.44 s). It keeps the loop from running further ahead: a batch begins
+    only while fewer than ``IN_FLIGHT`` begun batches have a loss not yet
+    read, so at most that many steps and their batches are in flight, and
+    training stops at most that many batches after the one whose loss was
+    not finite (at that one, where the ends are handled in the loop's own
+    thread).
+    """
+
+    async_safe = True
+    IN_FLIGHT = 4
 
     def __init__(self):
         super().__init__()
         self.diverged = False
+        self._read = threading.Condition()
+        self._begun = self._checked = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        with self._read:
+            self._read.wait_for(
+                lambda: self._checked >= self._begun - self.IN_FLIGHT + 1
+            )
+        self._begun += 1
+
+    def set_model(self, model):
+        super().set_model(model)
+        # Keras's ``self.model`` on JAX first attaches the training state to
+        # the model, which on another thread would race the loop (whose next
+        # step may have taken that state over): the model itself, held here.
+        self._trained = model
 
     def on_train_batch_end(self, batch, logs=None):
-        if not np.isfinite(float(np.asarray((logs or {}).get("loss", 0.0)))):
-            self.diverged = True
-            self.model.stop_training = True
+        try:
+            if not np.isfinite(float(np.asarray((logs or {}).get("loss", 0.0)))):
+                self.diverged = True
+                self._trained.stop_training = True
+        finally:
+            with self._read:
+                self._checked += 1
+                self._read.notify_all()
 
 
 class EpochProgress(keras.callbacks.Callback):

@@ -1,4 +1,7 @@
+import json
 import os
+import subprocess
+import sys
 
 # scikit-learn's array API check (tests/test_common.py, NumPy namespace) runs
 # only when SciPy was imported with this set; without it the check is skipped.
@@ -35,6 +38,17 @@ def user_env(**updates):
     (importing TensorFlow here set one), with ``updates``."""
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     return {**env, **updates}
+
+
+def run_on_jax(code):
+    """Run ``code`` in a fresh Python on the JAX backend; the JSON value of the
+    last line it prints."""
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, env=user_env(KERAS_BACKEND="jax"),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def assert_searched(search, grid, X_test, y_test):

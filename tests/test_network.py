@@ -1,15 +1,12 @@
 """The Keras network on its own: masking, loss, weights, shapes."""
 
 import functools
-import json
-import subprocess
-import sys
 import textwrap
 
 import keras
 import numpy as np
 import pytest
-from conftest import user_env
+from conftest import run_on_jax
 
 from sklearn_lstm_ae import _network
 
@@ -380,12 +377,7 @@ def test_on_jax_on_a_cpu_the_layers_run_keras_loop():
     # XLA runs Keras's loop (each step's input product inside it) faster
     # than the projected one there: the same results as Keras's layers to
     # the bit, and no product before the loop (the projected loop has one).
-    out = subprocess.run(
-        [sys.executable, "-c", JAX_LOOP],
-        capture_output=True, text=True, env=user_env(KERAS_BACKEND="jax"),
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr[-3000:]
-    platform, results = json.loads(out.stdout.strip().splitlines()[-1])
+    platform, results = run_on_jax(JAX_LOOP)
     assert platform == "cpu"
     assert [r[:2] for r in results] == [
         [cell, backwards] for cell in ("LSTM", "GRU") for backwards in (False, True)

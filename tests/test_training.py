@@ -4,13 +4,16 @@ import io
 import re
 import signal
 import sys
+import textwrap
+import threading
 import types
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import keras
 import numpy as np
 import pytest
-from conftest import tiny
+from conftest import run_on_jax, tiny
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sklearn_lstm_ae import _network, _sequences, _training
@@ -275,6 +278,126 @@ def test_divergence_in_a_refit_keeps_the_previous_model(X3):
         est.set_params(learning_rate_init=1e6, standardize=False).fit(X3 * 1e30)
     np.testing.assert_array_equal(est.transform(X3), before)
     assert est.learning_rate_init == 1e6 and est.n_iter_ == 2
+
+
+class _HeldLoss:
+    """A batch's loss that cannot be read before ``release`` (a step still
+    running)."""
+
+    def __init__(self, value):
+        self.value = value
+        self.released = threading.Event()
+
+    def __array__(self, dtype=None, copy=None):
+        assert self.released.wait(10)
+        return np.asarray(self.value, dtype=dtype)
+
+
+def test_finite_guard_lets_at_most_its_batches_in_flight_and_stops_on_nan():
+    # Batch ends handled on other threads, as Keras does on JAX: a batch
+    # begins only while fewer than IN_FLIGHT begun batches have unread losses.
+    guard = _training.GuardFinite()
+    model = types.SimpleNamespace(stop_training=False)
+    guard.set_model(model)
+    n = guard.IN_FLIGHT
+    losses = [_HeldLoss(1.0) for _ in range(n)] + [_HeldLoss(np.nan)]
+    with ThreadPoolExecutor(n + 1) as ends:
+        futures = []
+        for batch in range(n):  # these begin at once
+            guard.on_train_batch_begin(batch)
+            logs = {"loss": losses[batch]}
+            futures.append(ends.submit(guard.on_train_batch_end, batch, logs))
+        began = threading.Event()
+
+        def begin_next():
+            guard.on_train_batch_begin(n)
+            began.set()
+
+        waiting = threading.Thread(target=begin_next)
+        waiting.start()
+        assert not began.wait(0.2)  # held: no loss read yet
+        losses[1].released.set()  # one read: one more batch may begin
+        assert began.wait(10)
+        waiting.join()
+        futures.append(ends.submit(guard.on_train_batch_end, n, {"loss": losses[n]}))
+        assert not guard.diverged and not model.stop_training
+        for loss in losses:
+            loss.released.set()
+        for future in futures:
+            future.result()
+    assert guard.diverged and model.stop_training
+
+
+def test_finite_guard_in_the_loops_own_thread_never_waits():
+    # TensorFlow, or a callback that needs each batch's end in order: every
+    # loss is read before the next batch begins, and a NaN stops at once.
+    guard = _training.GuardFinite()
+    model = types.SimpleNamespace(stop_training=False)
+    guard.set_model(model)
+    for batch, loss in enumerate([1.0] * 10 + [np.inf]):
+        assert not model.stop_training
+        guard.on_train_batch_begin(batch)
+        guard.on_train_batch_end(batch, {"loss": loss})
+    assert guard.diverged and model.stop_training
+
+
+JAX_BATCH_ENDS = textwrap.dedent(
+    """
+    import json
+    import threading
+
+    import keras
+    import numpy as np
+
+    from sklearn_lstm_ae import LSTMAutoencoderTransformer
+
+    IN_MAIN_THREAD = {True: set(), False: set()}
+
+    class Where(keras.callbacks.Callback):
+        # Whether Keras handles each batch's end in the loop's thread (the
+        # estimator fits a copy: the answers go to a global).
+        def __init__(self, async_safe):
+            super().__init__()
+            self.async_safe = async_safe
+
+        def on_train_batch_end(self, batch, logs=None):
+            here = threading.current_thread() is threading.main_thread()
+            IN_MAIN_THREAD[self.async_safe].add(here)
+
+    X = np.random.RandomState(0).normal(size=(200, 12, 2)).astype(np.float32)
+    out = {}
+    for async_safe in (True, False):
+        est = LSTMAutoencoderTransformer(
+            n_components=4, max_iter=3, batch_size=16, tol=0.0, random_state=0,
+            callbacks=[Where(async_safe)],
+        ).fit(X)
+        out[str(async_safe)] = [
+            sorted(IN_MAIN_THREAD[async_safe]),
+            est.loss_curve_, est.transform(X).tolist(), est.n_iter_,
+        ]
+    try:
+        LSTMAutoencoderTransformer(
+            n_components=4, max_iter=3, batch_size=16, random_state=0,
+            learning_rate_init=1e6, standardize=False,
+        ).fit(X * 1e30)
+    except FloatingPointError as exc:
+        out["diverged"] = str(exc)
+    print(json.dumps(out))
+    """
+)
+
+
+def test_on_jax_batch_ends_off_the_loops_thread_train_the_same_model():
+    # JAX lets Keras handle batch ends on other threads (with every callback
+    # allowing it): the loop makes the next batch while a step runs. The same
+    # losses and codes to the bit as with a callback that needs them in the
+    # loop's thread, and divergence is still caught.
+    result = run_on_jax(JAX_BATCH_ENDS)
+    (off, *off_thread), (on, *in_thread) = result["True"], result["False"]
+    assert off == [False] and on == [True]
+    assert off_thread == in_thread
+    assert off_thread[2] == 3 and len(off_thread[0]) == 3
+    assert "diverged" in result["diverged"]
 
 
 def test_optimizer_instance_is_copied_not_mutated(X3):
