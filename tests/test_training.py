@@ -281,8 +281,8 @@ def test_divergence_in_a_refit_keeps_the_previous_model(X3):
 
 
 class _HeldLoss:
-    """A batch's loss that cannot be read before ``release`` (a step still
-    running)."""
+    """A batch's loss that cannot be read before ``released`` is set (a step
+    still running)."""
 
     def __init__(self, value):
         self.value = value
@@ -304,7 +304,7 @@ def test_finite_guard_lets_at_most_its_batches_in_flight_and_stops_on_nan():
     with ThreadPoolExecutor(n + 1) as ends:
         futures = []
         for batch in range(n):  # these begin at once
-            guard.on_train_batch_begin(batch)
+            _returns_soon(guard.on_train_batch_begin, batch)
             logs = {"loss": losses[batch]}
             futures.append(ends.submit(guard.on_train_batch_end, batch, logs))
         began = threading.Event()
@@ -336,9 +336,17 @@ def test_finite_guard_in_the_loops_own_thread_never_waits():
     guard.set_model(model)
     for batch, loss in enumerate([1.0] * 10 + [np.inf]):
         assert not model.stop_training
-        guard.on_train_batch_begin(batch)
+        _returns_soon(guard.on_train_batch_begin, batch)
         guard.on_train_batch_end(batch, {"loss": loss})
     assert guard.diverged and model.stop_training
+
+
+def _returns_soon(function, *args):
+    """Call ``function``; fail (rather than hang) if it waits for long."""
+    call = threading.Thread(target=function, args=args, daemon=True)
+    call.start()
+    call.join(10)
+    assert not call.is_alive(), f"{function.__name__}{args} is still waiting"
 
 
 JAX_BATCH_ENDS = textwrap.dedent(
