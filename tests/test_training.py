@@ -423,13 +423,20 @@ def test_adam_trains_with_the_package_copy_and_the_same_results(X3, monkeypatch)
     torch = keras.backend.backend() == "torch"
     adam = keras.optimizers.Adam if torch else _network.Adam
     assert type(est.model_.optimizer) is adam
-    # Keras's own Adam, in a cache of its own: the same codes and losses.
+    # Keras's own Adam, in a cache of its own: the same codes and losses, to
+    # the bit, or within float rounding where the package's runs TensorFlow's
+    # fused kernel (measured: losses within 1.1e-7 relatively, codes of size
+    # 2.7 within 1.8e-6).
     monkeypatch.setattr(_network, "optimizer_for_training", lambda optimizer: optimizer)
     monkeypatch.setattr(_training, "MODELS", _training.ModelCache())
     plain = tiny(max_iter=3).fit(X3)
     assert type(plain.model_.optimizer) is keras.optimizers.Adam
-    assert plain.loss_curve_ == est.loss_curve_
-    np.testing.assert_array_equal(plain.transform(X3), est.transform(X3))
+    if keras.backend.backend() == "tensorflow":
+        np.testing.assert_allclose(est.loss_curve_, plain.loss_curve_, rtol=1e-6)
+        np.testing.assert_allclose(est.transform(X3), plain.transform(X3), atol=1e-5)
+    else:
+        assert plain.loss_curve_ == est.loss_curve_
+        np.testing.assert_array_equal(plain.transform(X3), est.transform(X3))
 
 
 def test_training_batches_come_from_length_bands():
