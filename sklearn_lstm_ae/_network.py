@@ -10,6 +10,7 @@ unit gives the logit that the step exists, which is how a code carries the
 length of its sequence. The output is their concatenation, ``channels + 1`` wide.
 """
 
+import contextlib
 import inspect
 import os
 from dataclasses import dataclass
@@ -729,6 +730,25 @@ def _dense(units, name, activation=None):
     return layers.Dense(
         units, activation=activation, kernel_initializer="zeros", name=name
     )
+
+
+@contextlib.contextmanager
+def float32_policy():
+    """Keras's dtype policy held at ``float32`` while the package builds,
+    compiles or extends its networks, then put back.
+
+    A policy set for a user's own models (``mixed_float16``, say, through
+    ``keras.config.set_dtype_policy``) would otherwise reach the package's
+    layers, and with it training stopped as diverged at its second batch
+    (Keras's own Adam and SGD alike). Keras keeps the policy per thread, so
+    other threads do not see the change.
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def build(arch):

@@ -621,11 +621,12 @@ class _Entry:
     def __init__(self, key, arch, loss, optimizer):
         self.key = key  # what the cache files it under: (arch, loss, optimizer)
         self.arch = arch
-        self.model, self.encoder = _network.build(arch)
-        self.model.compile(optimizer=optimizer, loss=_network.masked_loss(loss))
-        # Build the optimizer's variables now so that resetting them is possible
-        # before the first training step.
-        self.model.optimizer.build(self.model.trainable_variables)
+        with _network.float32_policy():
+            self.model, self.encoder = _network.build(arch)
+            self.model.compile(optimizer=optimizer, loss=_network.masked_loss(loss))
+            # Build the optimizer's variables now so that resetting them is
+            # possible before the first training step.
+            self.model.optimizer.build(self.model.trainable_variables)
         self._decoders = {}
         # Set once user code may hold one of the models (it read model_,
         # encoder_ or decoder_, or callbacks saw the model): from then on the
@@ -635,9 +636,10 @@ class _Entry:
     def decoder(self, n_steps):
         """The decoder to ``n_steps`` steps, built once per length."""
         if n_steps not in self._decoders:
-            self._decoders[n_steps] = _network.build_decoder(
-                self.model, self.arch, n_steps
-            )
+            with _network.float32_policy():
+                self._decoders[n_steps] = _network.build_decoder(
+                    self.model, self.arch, n_steps
+                )
         return self._decoders[n_steps]
 
     def reset(self, seed, learning_rate):

@@ -1,6 +1,7 @@
 """Training control: stopping rules, history, callbacks, warm starts, progress."""
 
 import io
+import pickle
 import re
 import signal
 import sys
@@ -437,6 +438,28 @@ def test_adam_trains_with_the_package_copy_and_the_same_results(X3, monkeypatch)
     else:
         assert plain.loss_curve_ == est.loss_curve_
         np.testing.assert_array_equal(plain.transform(X3), est.transform(X3))
+
+
+def test_a_global_mixed_precision_policy_does_not_reach_the_network(X3):
+    """A ``mixed_float16`` policy set for the user's own models: the package
+    builds its networks in float32 (before, training stopped as diverged at
+    the second batch) and leaves the user's policy as it was."""
+    expected = tiny(max_iter=2).fit(X3)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        est = tiny(max_iter=2).fit(X3)
+        codes = est.transform(X3)
+        decoded = est.inverse_transform(codes)  # a decoder built now
+        restored = pickle.loads(pickle.dumps(est))
+        assert keras.config.dtype_policy().name == "mixed_float16"
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert est.model_.dtype_policy.name == "float32"
+    assert codes.dtype == decoded.dtype == np.float32
+    np.testing.assert_array_equal(codes, expected.transform(X3))
+    np.testing.assert_array_equal(decoded, expected.inverse_transform(codes))
+    np.testing.assert_array_equal(restored.transform(X3), codes)
 
 
 def test_training_batches_come_from_length_bands():
