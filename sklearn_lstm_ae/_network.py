@@ -36,7 +36,9 @@ class _ProjectedLoop(layers.RNN):
     about half the work per step. Mixed in after Keras's ``LSTM`` or ``GRU``,
     whose own ``inner_loop`` tries cuDNN first and calls this one otherwise.
     Training with dropout, where Keras draws masks per step, keeps Keras's
-    loop, and so does JAX on a CPU (see :func:`_compiles_whole_loop`).
+    loop, and so does JAX on a CPU (see :func:`_compiles_whole_loop`), except
+    in the decoder's first layer, whose loop only needs the recurrent
+    product there too (see :meth:`_repeated_input`).
 
     On TensorFlow, a forward LSTM goes further: the whole sequence is one
     fused operation (TensorFlow's block LSTM kernel, forward and gradient),
@@ -45,13 +47,17 @@ class _ProjectedLoop(layers.RNN):
     """
 
     fused = True
+    # Set on the decoder's first layer (see _decoder_layers): the width of the
+    # code at the front of each input step, the same at every step, followed
+    # by the step's position features, the same for every sequence.
+    repeats = 0
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
         if (
             (training and (cell.dropout or cell.recurrent_dropout))
             or not (cell.use_bias and getattr(cell, "reset_after", True))
-            or _compiles_whole_loop()
+            or (_compiles_whole_loop() and not (self.repeats and mask is None))
         ):
             return super().inner_loop(sequences, initial_state, mask, training)
         if isinstance(mask, (list, tuple)):
@@ -65,13 +71,11 @@ class _ProjectedLoop(layers.RNN):
                 zero_output_for_mask=self.zero_output_for_mask,
                 parts=inter_op_threads(), training=bool(training),
             )  # fmt: skip
-        if isinstance(cell, layers.LSTMCell):
-            projected = ops.matmul(sequences, cell.kernel) + cell.bias
-            step = _lstm_step(cell)
+        input_bias, step = _projected_step(cell)
+        if self.repeats and mask is None:
+            step, projected = self._repeated_input(sequences, input_bias, step)
         else:
-            input_bias, recurrent_bias = cell.bias[0], cell.bias[1]
             projected = ops.matmul(sequences, cell.kernel) + input_bias
-            step = _gru_step(cell, recurrent_bias)
         return _backend_rnn(
             step,
             projected,
@@ -83,6 +87,27 @@ class _ProjectedLoop(layers.RNN):
             zero_output_for_mask=self.zero_output_for_mask,
             return_all_outputs=self.return_sequences,
         )
+
+    def _repeated_input(self, sequences, input_bias, step):
+        """The step and its projected inputs for an input that repeats the
+        code at every step (the decoder's first layer, see ``repeats``).
+
+        A step's input product is then the code's product, the same at every
+        step (made once, before the loop), plus the position's, the same for
+        every sequence (made for one row), so the loop keeps only the
+        recurrent product: the work of a layer that reads the positions
+        alone. The same function of the same weights, within float rounding
+        (the sums are taken in another order). Only the code at the first
+        step and the positions of the first sequence are read.
+        """
+        width, kernel = self.repeats, self.cell.kernel
+        code, positions = sequences[:, 0, :width], sequences[:1, :, width:]
+        constant = ops.matmul(code, kernel[:width]) + input_bias
+
+        def repeated_step(projected, states):
+            return step(projected + constant, states)
+
+        return repeated_step, ops.matmul(positions, kernel[width:])
 
     def _can_fuse(self, sequences):
         cell = self.cell
@@ -254,6 +279,13 @@ def _input_cell_forget_output(weights):
     """Keras's LSTM gate columns (i, f, c, o) in block-LSTM order (i, c, f, o)."""
     i, f, c, o = ops.split(weights, 4, axis=-1)
     return ops.concatenate([i, c, f, o], axis=-1)
+
+
+def _projected_step(cell):
+    """The bias of ``cell``'s input product and its step from a projected input."""
+    if isinstance(cell, layers.LSTMCell):
+        return cell.bias, _lstm_step(cell)
+    return cell.bias[0], _gru_step(cell, cell.bias[1])
 
 
 def _lstm_step(cell):
@@ -857,6 +889,8 @@ def _decoder_layers(arch):
         _recurrent(arch, width, return_sequences=True, name=f"decoder_{i}")
         for i, width in enumerate(arch.decoder_sizes)
     ]
+    if stack:
+        stack[0].repeats = arch.n_components
     # One patch per decoder step: its steps' values, then their existence.
     size = arch.patch_size
     values = _dense(size * arch.n_channels, "decoder_values", arch.output_activation)

@@ -387,6 +387,149 @@ def test_on_jax_on_a_cpu_the_layers_run_keras_loop():
         assert products_before_loop == 0, (cell, backwards)
 
 
+def _repeated_input(rng, rows=5, steps=7, width=3):
+    code = rng.normal(size=(rows, width)).astype(np.float32)
+    reference = np.zeros((rows, steps, 1), np.float32)
+    return code, np.asarray(_network.RepeatToLength()(code, reference))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_decoder_layer_reads_the_repeated_code_once(cell):
+    """The first decoder layer projects the code once, not at every step:
+    the outputs, states and (TensorFlow) gradients of Keras's layer on the
+    repeated code and positions, within float rounding.
+
+    On TensorFlow a forward LSTM runs the fused kernel (no loop to take the
+    product out of), so the LSTM is checked here with the kernel off."""
+    ours_class = {"lstm": _network.LSTM, "gru": _network.GRU}[cell]
+    keras_class = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+    rng = np.random.RandomState(0)
+    code, repeated = _repeated_input(rng)
+    options = dict(return_sequences=True, return_state=True)
+    ours, theirs = ours_class(6, **options), keras_class(6, **options)
+    ours.repeats, ours.fused = code.shape[1], False
+    for layer in (ours, theirs):
+        layer.build(repeated.shape)
+    weights = [rng.normal(scale=0.5, size=w.shape) for w in theirs.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    state = rng.normal(size=(5, 6)).astype(np.float32)
+    initial = [state, np.zeros_like(state)] if cell == "lstm" else [state]
+    results = [layer(repeated, initial_state=initial) for layer in (ours, theirs)]
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    # It reads the code at the first step and the positions of the first
+    # sequence only (right for the decoder's input, which repeats them):
+    # changed elsewhere, Keras's layer sees it and ours does not. On JAX,
+    # Keras's own GRU loop comes first (it projects every step's input
+    # before its loop already) and reads the whole input.
+    changed = repeated.copy()
+    changed[:, 1:, : code.shape[1]] += 1.0
+    changed[1:, :, code.shape[1] :] += 1.0
+    out = ours(changed, initial_state=initial)[0]
+    if cell == "gru" and keras.backend.backend() == "jax":
+        assert not np.allclose(out, results[0][0])
+    else:
+        np.testing.assert_array_equal(out, results[0][0])
+    assert not np.allclose(theirs(changed, initial_state=initial)[0], results[1][0])
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    def gradients(layer):
+        inputs = tf.constant(code)
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            x = _network.RepeatToLength()(inputs, repeated[..., :1])
+            out, *states = layer(x, initial_state=initial)
+            total = tf.reduce_sum(out * np.linspace(-1, 1, out.shape[-1]))
+            total += sum(tf.reduce_sum(s * s) for s in states)
+        return tape.gradient(total, [*layer.weights, inputs])
+
+    for a, b in zip(gradients(ours), gradients(theirs), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+JAX_REPEATED = textwrap.dedent(
+    """
+    import json
+
+    import jax
+    import keras
+    import numpy as np
+
+    from sklearn_lstm_ae import LSTMAutoencoderTransformer, _network
+
+    def scan_products(jaxpr):
+        # Products inside the recurrent loop (jax.lax.scan's body).
+        for eq in jaxpr.eqns:
+            if eq.primitive.name == "scan":
+                body = eq.params["jaxpr"].jaxpr.eqns
+                return [e.primitive.name for e in body].count("dot_general")
+            for value in eq.params.values():
+                if hasattr(value, "jaxpr"):
+                    found = scan_products(getattr(value.jaxpr, "jaxpr", value.jaxpr))
+                    if found is not None:
+                        return found
+        return None
+
+    rng = np.random.RandomState(0)
+    code = rng.normal(size=(5, 3)).astype(np.float32)
+    repeated = np.asarray(
+        _network.RepeatToLength()(code, np.zeros((5, 7, 1), np.float32))
+    )
+    layers_out = []
+    for cell in ("LSTM",):  # Keras's own GRU loop comes first on JAX
+        options = dict(return_sequences=True, return_state=True)
+        ours = getattr(_network, cell)(6, **options)
+        theirs = getattr(keras.layers, cell)(6, **options)
+        ours.repeats = 3
+        for layer in (ours, theirs):
+            layer.build(repeated.shape)
+        weights = [rng.normal(scale=0.5, size=w.shape) for w in theirs.get_weights()]
+        ours.set_weights(weights)
+        theirs.set_weights(weights)
+        gaps = [
+            float(np.abs(np.asarray(a) - np.asarray(b)).max())
+            for a, b in zip(ours(repeated), theirs(repeated))
+        ]
+        loops = [
+            scan_products(jax.make_jaxpr(lambda v: layer(v)[0])(repeated))
+            for layer in (ours, theirs)
+        ]
+        layers_out.append([cell, max(gaps), loops])
+
+    # The estimator: the same training with the code read at every step.
+    X = rng.normal(size=(40, 9, 2)).astype(np.float32)
+    params = dict(n_components=4, max_iter=3, batch_size=8, random_state=0)
+    once = LSTMAutoencoderTransformer(**params).fit(X)
+    decoder_layers = _network._decoder_layers
+
+    def every_step(arch):
+        stack = decoder_layers(arch)
+        stack[0].repeats = 0
+        return stack
+
+    _network._decoder_layers = every_step
+    every = LSTMAutoencoderTransformer(**params).fit(X)
+    losses = [once.history_["loss"], every.history_["loss"]]
+    codes = float(np.abs(once.transform(X) - every.transform(X)).max())
+    print(json.dumps([layers_out, losses, codes]))
+    """
+)
+
+
+def test_on_jax_the_decoder_layer_projects_the_code_outside_its_loop():
+    layers_out, (once, every), codes = run_on_jax(JAX_REPEATED)
+    [(cell, gap, loops)] = layers_out
+    assert cell == "LSTM" and gap < 1e-5
+    # Products inside the loop: ours multiplies only the state at each step,
+    # Keras's LSTM the whole input (code and positions) too.
+    assert loops == [1, 2]
+    np.testing.assert_allclose(once, every, rtol=1e-5)
+    assert codes < 1e-4
+
+
 def _recurrent_layers(model):
     for layer in model.layers:
         if isinstance(layer, keras.layers.Bidirectional):
