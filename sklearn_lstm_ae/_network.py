@@ -24,6 +24,8 @@ from keras import layers, ops
 # Keras's layers.
 from keras.src.backend import rnn as _backend_rnn
 
+from ._backend import tensorflow_quietly
+
 
 class _ProjectedLoop(layers.RNN):
     """The recurrent loop with the input projection of every step done at once.
@@ -753,6 +755,9 @@ def _encoder_layer(arch, width, *, return_sequences, name):
         arch, units, return_sequences=return_sequences,
         name=f"{name}_backward", go_backwards=True,
     )  # fmt: skip
+    # Keras's Bidirectional serialises its layers, and its serialization
+    # imports TensorFlow wherever it is installed, on any backend: quietly.
+    tensorflow_quietly()
     return layers.Bidirectional(
         forward, backward_layer=backward, merge_mode=merge, name=name
     )

@@ -40,7 +40,7 @@ def test_import_loads_neither_tensorflow_nor_keras():
     assert out.stdout.strip() == "[]"
 
 
-def _fit_in_subprocess(env_update, backend="tensorflow", path=()):
+def _fit_in_subprocess(env_update, backend="tensorflow", path=(), **params):
     code = textwrap.dedent(
         """
         import os, tempfile, warnings
@@ -51,7 +51,7 @@ def _fit_in_subprocess(env_update, backend="tensorflow", path=()):
         # One epoch never converges; only TensorFlow's own output is at stake.
         warnings.simplefilter("ignore", ConvergenceWarning)
         est = LSTMAutoencoderTransformer(n_components=2, max_iter=1, random_state=0)
-        est.fit(X)
+        est.set_params(**PARAMS).fit(X)
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "model.keras")
             est.save(path)
@@ -60,6 +60,7 @@ def _fit_in_subprocess(env_update, backend="tensorflow", path=()):
         print("done")
         """
     )
+    code = code.replace("**PARAMS", ", ".join(f"{k}={v!r}" for k, v in params.items()))
     # TensorFlow's own log lines are at stake, whatever backend the suite runs.
     env = user_env(**env_update, KERAS_BACKEND=backend)
     if path:
@@ -70,10 +71,16 @@ def _fit_in_subprocess(env_update, backend="tensorflow", path=()):
 
 
 # On JAX, Keras's saving imports TensorFlow (installed with this package) to
-# recognise its shapes: its banner would reach the user at the first save.
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_fit_and_save_print_no_tensorflow_log_noise(backend):
-    result = _fit_in_subprocess({}, backend)
+# recognise its shapes: its banner would reach the user at the first save, or
+# at the first fit of a bidirectional network (Keras's Bidirectional
+# serialises its layers).
+@pytest.mark.parametrize(
+    "backend, params",
+    [("tensorflow", {}), ("jax", {}), ("jax", {"bidirectional": True})],
+    ids=["tensorflow", "jax", "jax-bidirectional"],
+)
+def test_fit_and_save_print_no_tensorflow_log_noise(backend, params):
+    result = _fit_in_subprocess({}, backend, **params)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "done"
     assert result.stderr == ""
