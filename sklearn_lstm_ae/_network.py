@@ -56,14 +56,15 @@ class _ProjectedLoop(layers.RNN):
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]
+        repeated = bool(self.repeats) and mask is None
         if (
             (training and (cell.dropout or cell.recurrent_dropout))
             or not (cell.use_bias and getattr(cell, "reset_after", True))
-            or (_compiles_whole_loop() and not (self.repeats and mask is None))
+            or (_compiles_whole_loop() and not repeated)
         ):
             return super().inner_loop(sequences, initial_state, mask, training)
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
         if not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
         if self._can_fuse(sequences):
@@ -74,7 +75,7 @@ class _ProjectedLoop(layers.RNN):
                 parts=inter_op_threads(), training=bool(training),
             )  # fmt: skip
         input_bias, step = _projected_step(cell)
-        if self.repeats and mask is None:
+        if repeated:
             step, projected = self._repeated_input(sequences, input_bias, step)
         else:
             projected = ops.matmul(sequences, cell.kernel) + input_bias
